@@ -1,0 +1,88 @@
+"""Workspace backends: where a registration's role takes effect.
+
+A backend gives or takes a *workspace role* (``collaborator``, ``manager`` …) to a user on a
+workspace (a key: in Open edX a course run). The registration service calls it inside its
+transaction, so a backend that raises rolls the registration back.
+
+Modelled on ``django.contrib.auth.backends.BaseBackend``: a tiny interface with safe defaults,
+loaded from a dotted path read lazily from ``CURSUS_WORKSPACE_BACKEND``.
+"""
+
+from functools import lru_cache
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+GROUPS_BACKEND = "cursus_xblock.backends.groups.GroupsWorkspaceBackend"
+OPENEDX_BACKEND = "cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend"
+
+
+class WorkspaceRefused(Exception):
+    """The workspace refused the role for this user (unknown workspace, inactive user …).
+
+    The service turns it into a *refused* outcome for that one session and rolls back only that
+    session's changes. Any other exception rolls back the whole call.
+    """
+
+    def __init__(self, message, *, code="workspace_refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class BaseWorkspaceBackend:
+    """The interface. Every method may be called with an empty ``workspace_key``: it is ignored."""
+
+    def grant(self, *, user, workspace_key, role):
+        """Give ``role`` on ``workspace_key`` to ``user``. Must be idempotent."""
+
+    def revoke(self, *, user, workspace_key, role):
+        """Take ``role`` on ``workspace_key`` from ``user``. Must be idempotent."""
+
+    def grant_many(self, *, users, workspace_key, role):
+        """Give ``role`` to many users at once; override when the workspace can do it in bulk."""
+        for user in users:
+            self.grant(user=user, workspace_key=workspace_key, role=role)
+
+    def validate_workspace_key(self, workspace_key):
+        """Raise ``django.core.exceptions.ValidationError`` for a key this workspace cannot use."""
+
+
+def backend_path():
+    from ..conf import settings
+
+    if settings.WORKSPACE_BACKEND:
+        return settings.WORKSPACE_BACKEND
+    return OPENEDX_BACKEND if _edx_platform_importable() else GROUPS_BACKEND
+
+
+def _edx_platform_importable():
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("common.djangoapps.student") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@lru_cache(maxsize=None)
+def _load(path):
+    try:
+        backend_class = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"CURSUS_WORKSPACE_BACKEND: cannot import {path!r} ({exc}).") from exc
+    return backend_class()
+
+
+def get_backend():
+    """The configured backend instance (one per path, created on first use)."""
+    return _load(backend_path())
+
+
+def _reset(*, setting, **kwargs):
+    if setting == "CURSUS_WORKSPACE_BACKEND":
+        _load.cache_clear()
+
+
+setting_changed.connect(_reset)

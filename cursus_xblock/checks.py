@@ -1,0 +1,33 @@
+"""System checks: a misconfigured workspace backend is reported by ``manage.py check``, not at the first registration."""
+
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+
+@register()
+def check_workspace_backend(app_configs, **kwargs):
+    from .backends import get_backend
+    from .conf import settings
+
+    try:
+        get_backend()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Set CURSUS_WORKSPACE_BACKEND to the dotted path of a workspace backend class, "
+                "or leave it empty for the default.",
+                obj="CURSUS_WORKSPACE_BACKEND",
+                id="cursus_xblock.E001",
+            )
+        ]
+    roles = settings.WORKSPACE_ROLES
+    if not isinstance(roles, dict) or {"learner", "trainer"} - set(roles):
+        return [
+            Error(
+                "CURSUS_WORKSPACE_ROLES must map both 'learner' and 'trainer' to a workspace role.",
+                obj="CURSUS_WORKSPACE_ROLES",
+                id="cursus_xblock.E002",
+            )
+        ]
+    return []

@@ -1,0 +1,46 @@
+"""Settings of the app, read lazily with the ``CURSUS_`` prefix.
+
+Modelled on django-filter's ``conf.py``: nothing is read when a module is imported, so
+``override_settings`` works in tests and the host may set values after importing us.
+``DEFAULTS`` doubles as the settings table of the README.
+"""
+
+from django.conf import settings as django_settings
+from django.core.signals import setting_changed
+
+PREFIX = "CURSUS_"
+
+DEFAULTS = {
+    # Dotted path of the workspace backend class (see cursus_xblock.backends). Empty: pick the
+    # Open edX backend inside edx-platform, the Django-groups backend elsewhere.
+    "WORKSPACE_BACKEND": "",
+    # Workspace role given by each registration role (the seed: learner → collaborator,
+    # trainer → manager).
+    "WORKSPACE_ROLES": {"learner": "collaborator", "trainer": "manager"},
+    # Name of the Django group the groups backend uses for a (workspace, role).
+    "GROUP_NAME_TEMPLATE": "cursus:{workspace}:{role}",
+    # Promote waiting learners after the session has started (off: a late seat stays empty).
+    "PROMOTE_AFTER_START": False,
+}
+
+
+class Settings:
+    """Reads ``CURSUS_<NAME>`` on first use, falls back to ``DEFAULTS``, and caches."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown cursus setting: {name}")
+        value = getattr(django_settings, PREFIX + name, DEFAULTS[name])
+        setattr(self, name, value)
+        return value
+
+    def change_setting(self, setting, value, enter, **kwargs):
+        if not setting.startswith(PREFIX):
+            return
+        name = setting[len(PREFIX) :]
+        if name in DEFAULTS:
+            self.__dict__.pop(name, None)
+
+
+settings = Settings()
+setting_changed.connect(settings.change_setting)

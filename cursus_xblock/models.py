@@ -1,0 +1,452 @@
+"""The training data model: courses, sessions, events, registrations and their history.
+
+Uniqueness of a registration is a plain unique constraint on (user, session, role) — one row per
+triple whose status changes — because MySQL/MariaDB ignore conditional unique constraints and
+Open edX runs on them. The history table keeps every earlier state.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .compat import check_constraint
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone (e.g. Europe/Paris)."), params={"value": value})
+
+
+def default_time_zone():
+    return settings.TIME_ZONE or "UTC"
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", _("Learner")
+    TRAINER = "trainer", _("Trainer")
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    PENDING = "pending", _("Pending validation")
+    WAITING = "waiting", _("Waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+#: A registration in one of these states blocks a new one for the same (user, session, role).
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITING)
+#: Learners in these states hold a seat.
+SEAT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+
+
+class SessionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed to registration")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EventRegistrationType(models.TextChoices):
+    AUTO = "auto", _("Automatic (every session participant)")
+    MANUAL = "manual", _("Manual")
+
+
+class Attendance(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    PRESENT = "present", _("Present")
+    ABSENT_JUSTIFIED = "absent_justified", _("Absent (justified)")
+    ABSENT_UNJUSTIFIED = "absent_unjustified", _("Absent (unjustified)")
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Course(TimeStampedModel):
+    """A training offer; its ``default_*`` fields pre-fill the sessions created for it.
+
+    .. no_pii:
+    """
+
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        error_messages={"unique": _("A course with this code already exists.")},
+    )
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    default_capacity = models.PositiveIntegerField(
+        _("default capacity"), null=True, blank=True, help_text=_("Learner seats of new sessions. Empty: unlimited.")
+    )
+    default_workspace_key = models.CharField(
+        _("default workspace"),
+        max_length=255,
+        blank=True,
+        help_text=_("Workspace of new sessions; in Open edX a course run key such as course-v1:Org+Course+Run."),
+    )
+    default_self_registration = models.BooleanField(_("self-registration allowed by default"), default=False)
+    default_self_unregistration = models.BooleanField(_("self-unregistration allowed by default"), default=False)
+    default_validation_required = models.BooleanField(_("validation required by default"), default=False)
+    default_waiting_list_enabled = models.BooleanField(_("waiting list by default"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("training course")
+        verbose_name_plural = _("training courses")
+
+    def __str__(self):
+        return f"{self.title} [{self.code}]"
+
+    def session_defaults(self):
+        """Initial values for a new session of this course."""
+        return {
+            "capacity": self.default_capacity,
+            "workspace_key": self.default_workspace_key,
+            "self_registration": self.default_self_registration,
+            "self_unregistration": self.default_self_unregistration,
+            "validation_required": self.default_validation_required,
+            "waiting_list_enabled": self.default_waiting_list_enabled,
+        }
+
+
+class SessionQuerySet(models.QuerySet):
+    def upcoming(self, now=None):
+        return self.filter(start__gt=now or timezone.now())
+
+    def with_seats_taken(self):
+        """Annotate ``seats_taken``: learners holding a seat (confirmed or pending)."""
+        return self.annotate(
+            seats_taken=Count(
+                "registrations",
+                filter=Q(registrations__role=Role.LEARNER, registrations__status__in=SEAT_STATUSES),
+            )
+        )
+
+
+class Session(TimeStampedModel):
+    """One dated run of a course, with its capacity, registration rules and workspace.
+
+    .. no_pii:
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("course"))
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        error_messages={"unique": _("A session with this code already exists.")},
+    )
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("Dates are shown, and documents printed, in this time zone."),
+    )
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Learner seats. Empty: unlimited. Lowering it never unregisters anyone: new learners wait."
+        ),
+    )
+    workspace_key = models.CharField(
+        _("workspace"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Learners become collaborators and trainers managers of this workspace; "
+            "in Open edX a course run key such as course-v1:Org+Course+Run."
+        ),
+    )
+    self_registration = models.BooleanField(_("self-registration allowed"), default=False)
+    self_unregistration = models.BooleanField(_("self-unregistration allowed"), default=False)
+    validation_required = models.BooleanField(
+        _("validation required"), default=False, help_text=_("New learners wait for a manager's validation.")
+    )
+    waiting_list_enabled = models.BooleanField(
+        _("waiting list"), default=True, help_text=_("When full, new learners join a waiting list instead of being refused.")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        constraints = [
+            check_constraint(condition=Q(end__gt=F("start")), name="cursus_session_end_after_start"),
+        ]
+        indexes = [models.Index(fields=["course", "start"], name="cursus_session_course_start")]
+
+    def __str__(self):
+        return f"{self.name} [{self.code}]"
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def has_started(self, now=None):
+        return self.start <= (now or timezone.now())
+
+    def has_ended(self, now=None):
+        return self.end <= (now or timezone.now())
+
+
+class Event(TimeStampedModel):
+    """A dated slot (séance) of a session.
+
+    .. no_pii:
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="events", verbose_name=_("session"))
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    place = models.CharField(_("place"), max_length=255, blank=True, help_text=_("Empty: the session's place."))
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Only for manual registration. Empty: unlimited.")
+    )
+    registration_type = models.CharField(
+        _("registration"),
+        max_length=16,
+        choices=EventRegistrationType.choices,
+        default=EventRegistrationType.AUTO,
+        help_text=_("Automatic: every participant of the session is registered. Manual: chosen one by one."),
+    )
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            check_constraint(condition=Q(end__gt=F("start")), name="cursus_event_end_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = _("The end must be after the start.")
+        try:
+            session = self.session  # may be an unsaved session in the admin inline
+        except Session.DoesNotExist:
+            session = None
+        if session is not None and session.start and session.end:
+            if self.start and not (session.start <= self.start <= session.end):
+                errors["start"] = _("The event must take place within its session's dates.")
+            if self.end and not (session.start <= self.end <= session.end):
+                errors["end"] = _("The event must take place within its session's dates.")
+        if self.capacity is not None and self.registration_type == EventRegistrationType.AUTO:
+            errors["capacity"] = _("A capacity applies only to events with manual registration.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_place(self):
+        return self.place or self.session.place
+
+
+class Registration(models.Model):
+    """A user in a session as learner or trainer: one row per (user, session, role), whose status changes.
+
+    .. pii: Links a user to the training sessions they attend or teach.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cursus_registrations", verbose_name=_("user")
+    )
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    waiting_order = models.PositiveBigIntegerField(
+        _("waiting-list order"), null=True, blank=True, help_text=_("Rank of arrival on the waiting list.")
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["session__start", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        permissions = [("manage_registrations", _("Can manage training registrations"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "session", "role"],
+                name="cursus_registration_unique_user_session_role",
+                violation_error_message=_("This user already has this role in this session."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "role", "status"], name="cursus_reg_session_role_status"),
+            models.Index(fields=["user", "status"], name="cursus_reg_user_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.session} ({self.get_role_display()})"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+
+class EventRegistration(models.Model):
+    """A session registration's presence at one event, with attendance.
+
+    Unique per (registration, event); the registration fixes user and role, so this is one row
+    per (user, event, role).
+
+    .. pii: Attendance of a user at a training event.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="event_registrations", verbose_name=_("registration")
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("event"))
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    waiting_order = models.PositiveBigIntegerField(_("waiting-list order"), null=True, blank=True)
+    attendance = models.CharField(_("attendance"), max_length=24, choices=Attendance.choices, default=Attendance.UNKNOWN)
+    attendance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attendance recorded by"),
+    )
+    attendance_at = models.DateTimeField(_("attendance recorded"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["event__start", "pk"]
+        verbose_name = _("event registration")
+        verbose_name_plural = _("event registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "event"],
+                name="cursus_eventreg_unique_registration_event",
+                violation_error_message=_("This registration is already registered to this event."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"], name="cursus_eventreg_event_status")]
+
+    def __str__(self):
+        return f"{self.registration.user} — {self.event}"
+
+
+class HistoryAction(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    PROMOTED = "promoted", _("Promoted from the waiting list")
+    VALIDATED = "validated", _("Validated")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Unregistered")
+    ATTENDANCE = "attendance", _("Attendance recorded")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """History is evidence: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Registration history is append-only.")
+
+    def delete(self):
+        raise TypeError("Registration history is append-only.")
+
+
+class RegistrationHistory(models.Model):
+    """Append-only record of every change to a registration: who, when, what (from → to), why.
+
+    .. pii: Who changed a user's registration, and the reason they gave.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="history", verbose_name=_("registration")
+    )
+    event_registration = models.ForeignKey(
+        EventRegistration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("event registration"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=HistoryAction.choices)
+    old_value = models.CharField(_("from"), max_length=24, blank=True)
+    new_value = models.CharField(_("to"), max_length=24)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("registration history entry")
+        verbose_name_plural = _("registration history")
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.old_value or '∅'} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Registration history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Registration history is append-only.")

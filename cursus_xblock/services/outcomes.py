@@ -1,0 +1,77 @@
+"""What a registration call reports, per session (or event) and per user.
+
+Refusals are outcomes, not exceptions: registering one user in ten sessions where two are full
+reports eight successes and two refusals with their reason. Messages are module constants so
+interfaces and tests share them.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Result(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    WAITING = "waiting", _("On the waiting list")
+    PENDING = "pending", _("Pending validation")
+    ALREADY_REGISTERED = "already_registered", _("Already registered")
+    REFUSED = "refused", _("Refused")
+
+
+class Refusal(models.TextChoices):
+    FULL = "full", _("The session is full.")
+    CLOSED = "closed", _("Registration to this session is closed.")
+    CANCELLED = "cancelled", _("This session is cancelled.")
+    ENDED = "ended", _("This session has ended.")
+    EVENT_FULL = "event_full", _("This event is full.")
+    EVENT_ENDED = "event_ended", _("This event has ended.")
+    NOT_IN_SESSION = "not_in_session", _("This event belongs to another session.")
+    NOT_CONFIRMED = "not_confirmed", _("Only confirmed participants of the session can join its events.")
+    WORKSPACE = "workspace_refused", _("The workspace refused this user.")
+
+
+@dataclass
+class RegistrationOutcome:
+    """The result of asking for one user in one session (``event`` set for event registrations)."""
+
+    user: Any
+    session: Any
+    result: str
+    registration: Any = None
+    position: int | None = None
+    refusal: str = ""
+    message: str = ""
+    event: Any = None
+    event_registration: Any = None
+
+    @property
+    def ok(self):
+        return self.result != Result.REFUSED
+
+    @property
+    def label(self):
+        return Result(self.result).label
+
+
+@dataclass
+class UnregisterOutcome:
+    registration: Any
+    previous_status: str
+    changed: bool
+    promoted: list = field(default_factory=list)
+
+
+class RegistrationError(Exception):
+    """A request that makes no sense for this registration (e.g. validating one that is not pending)."""
+
+    def __init__(self, message, *, code):
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+NOT_PENDING = _("Only a registration pending validation can be validated or refused.")
+NOT_ACTIVE_EVENT = _("Attendance can only be recorded for a confirmed event registration.")
+EVENT_NOT_STARTED = _("Attendance can be recorded once the event has started.")

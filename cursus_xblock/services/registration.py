@@ -1,0 +1,604 @@
+"""Registering people in sessions and events: capacity, waiting list, validation, workspace roles.
+
+Every public function runs in one transaction. Sessions are locked (``SELECT … FOR UPDATE``, in
+id order so two calls never deadlock) before seats are counted, so concurrent calls on
+PostgreSQL or MySQL cannot overbook. Each session is handled in its own savepoint: a workspace
+that refuses a user (``WorkspaceRefused``) turns into a refused outcome for that session alone,
+while any other error rolls the whole call back.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from ..backends import WorkspaceRefused, get_backend
+from ..conf import settings
+from ..models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Event,
+    EventRegistration,
+    EventRegistrationType,
+    HistoryAction,
+    Registration,
+    RegistrationStatus,
+    Role,
+    Session,
+    SessionStatus,
+)
+from . import history
+from .outcomes import NOT_PENDING, Refusal, RegistrationError, RegistrationOutcome, Result, UnregisterOutcome
+
+_RESULT_OF_STATUS = {
+    RegistrationStatus.CONFIRMED: Result.REGISTERED,
+    RegistrationStatus.PENDING: Result.PENDING,
+    RegistrationStatus.WAITING: Result.WAITING,
+}
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register(*, user, sessions, role, actor=None, reason=""):
+    """Register one user in several sessions; one outcome per session, in the order given."""
+    now = timezone.now()
+    locked = _lock_sessions(sessions)
+    outcomes = []
+    for session in _ordered_unique(sessions, locked):
+        outcomes.extend(_register_in_session(session, [user], role, actor, reason, now))
+    return outcomes
+
+
+@transaction.atomic
+def register_users(*, session, users, role, actor=None, reason=""):
+    """Register many users in one session with a bounded number of queries; one outcome per user."""
+    now = timezone.now()
+    (locked,) = _lock_sessions([session]).values()
+    return _register_in_session(locked, _unique_users(users), role, actor, reason, now)
+
+
+@transaction.atomic
+def unregister(*, registration, actor=None, reason=""):
+    """Cancel a registration (the row stays), its events, its workspace role; promote the waiting list."""
+    now = timezone.now()
+    (session,) = _lock_sessions([registration.session_id]).values()
+    registration = Registration.objects.select_related("user").get(pk=registration.pk)
+    registration.session = session
+    previous = registration.status
+    if previous == RegistrationStatus.CANCELLED:
+        return UnregisterOutcome(registration=registration, previous_status=previous, changed=False)
+    _set_status(registration, RegistrationStatus.CANCELLED, HistoryAction.CANCELLED, actor, reason, now)
+    _cancel_event_registrations(registration, actor, reason, now)
+    if previous == RegistrationStatus.CONFIRMED:
+        _revoke_if_last(registration)
+    promoted = []
+    if registration.role == Role.LEARNER and previous in SEAT_STATUSES:
+        promoted = _promote_waiting(session, actor, now)
+    return UnregisterOutcome(registration=registration, previous_status=previous, changed=True, promoted=promoted)
+
+
+@transaction.atomic
+def validate(*, registration, actor=None, reason=""):
+    """Confirm a registration pending validation: it gets its workspace role and its events."""
+    now = timezone.now()
+    (session,) = _lock_sessions([registration.session_id]).values()
+    registration = _pending(registration)
+    registration.session = session
+    _set_status(registration, RegistrationStatus.CONFIRMED, HistoryAction.VALIDATED, actor, reason, now)
+    try:
+        _on_confirmed(session, [registration], actor, now)
+    except WorkspaceRefused as exc:
+        raise RegistrationError(exc.message, code=exc.code) from exc
+    return registration
+
+
+@transaction.atomic
+def refuse(*, registration, actor=None, reason=""):
+    """Refuse a registration pending validation; its seat goes to the waiting list."""
+    now = timezone.now()
+    (session,) = _lock_sessions([registration.session_id]).values()
+    registration = _pending(registration)
+    _set_status(registration, RegistrationStatus.CANCELLED, HistoryAction.REFUSED, actor, reason, now)
+    _promote_waiting(session, actor, now)
+    return registration
+
+
+@transaction.atomic
+def promote_waiting(*, session, actor=None):
+    """Fill free seats from the waiting list (after a capacity increase, say); the promoted rows."""
+    (session,) = _lock_sessions([session]).values()
+    return _promote_waiting(session, actor, timezone.now())
+
+
+@transaction.atomic
+def register_to_events(*, registration, events, actor=None, reason=""):
+    """Register a confirmed session participant to events of that session; one outcome per event."""
+    now = timezone.now()
+    (session,) = _lock_sessions([registration.session_id]).values()
+    registration = Registration.objects.select_related("user").get(pk=registration.pk)
+    registration.session = session
+    event_ids = [getattr(event, "pk", event) for event in events]
+    locked = {e.pk: e for e in Event.objects.select_for_update().filter(pk__in=event_ids).order_by("pk")}
+    missing = set(event_ids) - set(locked)
+    if missing:
+        raise Event.DoesNotExist(f"Unknown events: {sorted(missing)}")
+    existing = {
+        er.event_id: er
+        for er in EventRegistration.objects.filter(registration=registration, event_id__in=locked)
+    }
+    outcomes = []
+    for event_id in dict.fromkeys(event_ids):
+        event = locked[event_id]
+        outcomes.append(_register_to_event(registration, event, existing.get(event_id), actor, reason, now))
+    return outcomes
+
+
+@transaction.atomic
+def unregister_from_event(*, event_registration, actor=None, reason=""):
+    """Cancel one event registration; a freed seat of a manual event goes to its waiting list."""
+    now = timezone.now()
+    event = Event.objects.select_for_update().get(pk=event_registration.event_id)
+    event_registration = EventRegistration.objects.select_related("registration").get(pk=event_registration.pk)
+    previous = event_registration.status
+    if previous == RegistrationStatus.CANCELLED:
+        return UnregisterOutcome(registration=event_registration, previous_status=previous, changed=False)
+    _set_event_status([event_registration], RegistrationStatus.CANCELLED, HistoryAction.CANCELLED, actor, reason, now)
+    promoted = []
+    if previous == RegistrationStatus.CONFIRMED:
+        promoted = _promote_event_waiting(event, actor, now)
+    return UnregisterOutcome(
+        registration=event_registration, previous_status=previous, changed=True, promoted=promoted
+    )
+
+
+def seats_taken(session):
+    """Learners holding a seat (confirmed or pending validation)."""
+    return Registration.objects.filter(session=session, role=Role.LEARNER, status__in=SEAT_STATUSES).count()
+
+
+def waiting_position(registration):
+    """1-based rank on the session's waiting list, or None when not waiting."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    ahead = Registration.objects.filter(
+        session_id=registration.session_id,
+        role=registration.role,
+        status=RegistrationStatus.WAITING,
+        waiting_order__lt=registration.waiting_order,
+    ).count()
+    return ahead + 1
+
+
+def workspace_role(role):
+    return settings.WORKSPACE_ROLES[role]
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def _lock_sessions(sessions):
+    """Lock the sessions, in id order; {id: locked session}. Unknown ids raise DoesNotExist."""
+    ids = {getattr(session, "pk", session) for session in sessions}
+    rows = Session.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    locked = {s.pk: s for s in rows}
+    missing = ids - set(locked)
+    if missing:
+        raise Session.DoesNotExist(f"Unknown sessions: {sorted(missing)}")
+    return locked
+
+
+def _ordered_unique(sessions, locked):
+    return [locked[session_id] for session_id in dict.fromkeys(getattr(s, "pk", s) for s in sessions)]
+
+
+def _unique_users(users):
+    return list({user.pk: user for user in users}.values())
+
+
+def session_refusal(session, now=None):
+    """Why nobody can register in this session now, or '' when registration is possible."""
+    if session.status == SessionStatus.CANCELLED:
+        return Refusal.CANCELLED
+    if session.status == SessionStatus.CLOSED:
+        return Refusal.CLOSED
+    if session.has_ended(now):
+        return Refusal.ENDED
+    return ""
+
+
+def _register_in_session(session, users, role, actor, reason, now):
+    """One session's batch in a savepoint; a workspace refusal is isolated to the users it names."""
+    try:
+        with transaction.atomic():
+            return _register_batch(session, users, role, actor, reason, now)
+    except WorkspaceRefused as exc:
+        if len(users) == 1:
+            return [_refused(users[0], session, Refusal.WORKSPACE, message=exc.message)]
+        return [o for user in users for o in _register_in_session(session, [user], role, actor, reason, now)]
+    except IntegrityError:
+        # Someone inserted the same (user, session, role) without taking the session lock: the
+        # batch was rolled back; once more now sees their row and reports it as already there.
+        with transaction.atomic():
+            return _register_batch(session, users, role, actor, reason, now)
+
+
+def _refused(user, session, refusal, message=None):
+    return RegistrationOutcome(
+        user=user,
+        session=session,
+        result=Result.REFUSED,
+        refusal=refusal,
+        message=message or Refusal(refusal).label,
+    )
+
+
+def _register_batch(session, users, role, actor, reason, now):
+    existing = {
+        r.user_id: r for r in Registration.objects.filter(session=session, role=role, user__in=[u.pk for u in users])
+    }
+    refusal = session_refusal(session, now)
+    counts = _seat_counts(session) if role == Role.LEARNER and not refusal else None
+
+    outcomes, to_create, to_update, previous = [], [], [], {}
+    for user in users:
+        current = existing.get(user.pk)
+        if current is not None and current.status in ACTIVE_STATUSES:
+            current.session, current.user = session, user
+            outcomes.append(
+                RegistrationOutcome(
+                    user=user,
+                    session=session,
+                    result=Result.ALREADY_REGISTERED,
+                    registration=current,
+                    position=waiting_position(current),
+                )
+            )
+            continue
+        if refusal:
+            outcomes.append(_refused(user, session, refusal))
+            continue
+        status, waiting_order, position = _admission(session, role, counts)
+        if status is None:
+            outcomes.append(_refused(user, session, Refusal.FULL))
+            continue
+        if current is None:
+            current = Registration(user=user, session=session, role=role)
+            to_create.append(current)
+        else:
+            previous[user.pk] = current.status
+            to_update.append(current)
+        current.status, current.waiting_order = status, waiting_order
+        current.registered_by, current.registered_at, current.updated_at = actor, now, now
+        outcomes.append(
+            RegistrationOutcome(user=user, session=session, result=_RESULT_OF_STATUS[status], position=position)
+        )
+
+    changed = to_create + to_update
+    if not changed:
+        return outcomes
+    Registration.objects.bulk_create(to_create)
+    Registration.objects.bulk_update(to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"])
+    # Re-read: bulk_create does not return primary keys on every database.
+    saved = {
+        r.user_id: r
+        for r in Registration.objects.filter(session=session, role=role, user__in=[r.user_id for r in changed])
+    }
+    history.record(
+        history.entry(
+            registration=saved[r.user_id],
+            action=HistoryAction.REGISTERED,
+            old_value=previous.get(r.user_id, ""),
+            new_value=r.status,
+            actor=actor,
+            reason=reason,
+            when=now,
+        )
+        for r in changed
+    )
+    by_user = {u.pk: u for u in users}
+    confirmed = []
+    for outcome in outcomes:
+        saved_row = saved.get(outcome.user.pk)
+        if saved_row is None or outcome.result in (Result.ALREADY_REGISTERED, Result.REFUSED):
+            continue
+        saved_row.session, saved_row.user = session, by_user[saved_row.user_id]
+        outcome.registration = saved_row
+        if saved_row.status == RegistrationStatus.CONFIRMED:
+            confirmed.append(saved_row)
+    _on_confirmed(session, confirmed, actor, now)
+    return outcomes
+
+
+def _seat_counts(session):
+    """Seats taken, people waiting and the last waiting-list order, in one query."""
+    counts = Registration.objects.filter(session=session).aggregate(
+        taken=Count("pk", filter=Q(role=Role.LEARNER, status__in=SEAT_STATUSES)),
+        waiting=Count("pk", filter=Q(role=Role.LEARNER, status=RegistrationStatus.WAITING)),
+        last_order=Max("waiting_order"),
+    )
+    counts["next_order"] = (counts.pop("last_order") or 0) + 1
+    return counts
+
+
+def _admission(session, role, counts):
+    """(status, waiting order, waiting position) for the next person, updating ``counts``.
+
+    The status is None when the session is full and has no waiting list.
+    """
+    if role == Role.TRAINER:
+        return RegistrationStatus.CONFIRMED, None, None
+    if session.capacity is not None and counts["taken"] >= session.capacity:
+        if not session.waiting_list_enabled:
+            return None, None, None
+        order = counts["next_order"]
+        counts["next_order"] += 1
+        counts["waiting"] += 1
+        return RegistrationStatus.WAITING, order, counts["waiting"]
+    counts["taken"] += 1
+    if session.validation_required:
+        return RegistrationStatus.PENDING, None, None
+    return RegistrationStatus.CONFIRMED, None, None
+
+
+def _set_status(registration, status, action, actor, reason, now):
+    old = registration.status
+    registration.status = status
+    registration.waiting_order = None
+    registration.save(update_fields=["status", "waiting_order", "updated_at"])
+    history.record(
+        [
+            history.entry(
+                registration=registration,
+                action=action,
+                old_value=old,
+                new_value=status,
+                actor=actor,
+                reason=reason,
+                when=now,
+            )
+        ]
+    )
+
+
+def _pending(registration):
+    registration = Registration.objects.select_related("user").get(pk=registration.pk)
+    if registration.status != RegistrationStatus.PENDING:
+        raise RegistrationError(NOT_PENDING, code="not_pending")
+    return registration
+
+
+def _on_confirmed(session, registrations, actor, now):
+    """What a confirmed registration brings: the workspace role and the automatic events."""
+    if not registrations:
+        return
+    if session.workspace_key:
+        by_role = {}
+        for registration in registrations:
+            by_role.setdefault(registration.role, []).append(registration.user)
+        for role, users in by_role.items():
+            get_backend().grant_many(users=users, workspace_key=session.workspace_key, role=workspace_role(role))
+    _register_auto_events(session, registrations, actor, now)
+
+
+def _revoke_if_last(registration):
+    """Take the workspace role away unless another confirmed registration still grants it there."""
+    workspace_key = registration.session.workspace_key
+    if not workspace_key:
+        return
+    ws_role = workspace_role(registration.role)
+    granting_roles = [role for role in Role.values if workspace_role(role) == ws_role]
+    still_granted = (
+        Registration.objects.filter(
+            user_id=registration.user_id,
+            role__in=granting_roles,
+            status=RegistrationStatus.CONFIRMED,
+            session__workspace_key=workspace_key,
+        )
+        .exclude(pk=registration.pk)
+        .exists()
+    )
+    if not still_granted:
+        get_backend().revoke(user=registration.user, workspace_key=workspace_key, role=ws_role)
+
+
+def _promote_waiting(session, actor, now):
+    """Move waiting learners, first come first served, into the seats that are free."""
+    if session.status == SessionStatus.CANCELLED or session.has_ended(now):
+        return []
+    if session.has_started(now) and not settings.PROMOTE_AFTER_START:
+        return []
+    waiting = Registration.objects.select_related("user").filter(
+        session=session, role=Role.LEARNER, status=RegistrationStatus.WAITING
+    ).order_by("waiting_order", "pk")
+    if session.capacity is not None:
+        free = session.capacity - _seat_counts(session)["taken"]
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = []
+    for registration in waiting:
+        registration.session = session
+        new_status = RegistrationStatus.PENDING if session.validation_required else RegistrationStatus.CONFIRMED
+        try:
+            with transaction.atomic():
+                _set_status(registration, new_status, HistoryAction.PROMOTED, actor, "", now)
+                if new_status == RegistrationStatus.CONFIRMED:
+                    _on_confirmed(session, [registration], actor, now)
+        except WorkspaceRefused:
+            # The workspace will not take this person now: they keep their place in the queue.
+            registration.status = RegistrationStatus.WAITING
+            continue
+        promoted.append(registration)
+    return promoted
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+def _register_auto_events(session, registrations, actor, now):
+    events = list(Event.objects.filter(session=session, registration_type=EventRegistrationType.AUTO, end__gt=now))
+    if not events:
+        return
+    reg_ids = [r.pk for r in registrations]
+    existing = {
+        (er.registration_id, er.event_id): er
+        for er in EventRegistration.objects.filter(registration_id__in=reg_ids, event__in=events)
+    }
+    to_create, to_update, previous = [], [], {}
+    for registration in registrations:
+        for event in events:
+            current = existing.get((registration.pk, event.pk))
+            if current is None:
+                current = EventRegistration(registration=registration, event=event)
+                to_create.append(current)
+            elif current.status == RegistrationStatus.CANCELLED:
+                previous[(registration.pk, event.pk)] = current.status
+                to_update.append(current)
+            else:
+                continue
+            current.status, current.waiting_order = RegistrationStatus.CONFIRMED, None
+            current.registered_by, current.registered_at, current.updated_at = actor, now, now
+    changed = to_create + to_update
+    if not changed:
+        return
+    EventRegistration.objects.bulk_create(to_create)
+    EventRegistration.objects.bulk_update(to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"])
+    saved = {
+        (er.registration_id, er.event_id): er
+        for er in EventRegistration.objects.filter(registration_id__in=reg_ids, event__in=events)
+    }
+    registrations_by_id = {r.pk: r for r in registrations}
+    history.record(
+        history.entry(
+            registration=registrations_by_id[er.registration_id],
+            event_registration=saved[(er.registration_id, er.event_id)],
+            action=HistoryAction.REGISTERED,
+            old_value=previous.get((er.registration_id, er.event_id), ""),
+            new_value=RegistrationStatus.CONFIRMED,
+            actor=actor,
+            when=now,
+        )
+        for er in changed
+    )
+
+
+def _register_to_event(registration, event, current, actor, reason, now):
+    session = registration.session
+
+    def outcome(result, **kwargs):
+        return RegistrationOutcome(
+            user=registration.user, session=session, event=event, registration=registration, result=result, **kwargs
+        )
+
+    if current is not None and current.status in ACTIVE_STATUSES:
+        return outcome(Result.ALREADY_REGISTERED, event_registration=current, position=_event_position(current))
+    if event.session_id != registration.session_id:
+        return outcome(Result.REFUSED, refusal=Refusal.NOT_IN_SESSION, message=Refusal.NOT_IN_SESSION.label)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return outcome(Result.REFUSED, refusal=Refusal.NOT_CONFIRMED, message=Refusal.NOT_CONFIRMED.label)
+    refusal = session_refusal(session, now) or (Refusal.EVENT_ENDED if event.end <= now else "")
+    if refusal:
+        return outcome(Result.REFUSED, refusal=refusal, message=Refusal(refusal).label)
+
+    status, order = RegistrationStatus.CONFIRMED, None
+    limited = event.capacity is not None and registration.role == Role.LEARNER
+    if limited:
+        counts = EventRegistration.objects.filter(event=event).aggregate(
+            taken=Count(
+                "pk", filter=Q(status=RegistrationStatus.CONFIRMED, registration__role=Role.LEARNER)
+            ),
+            last_order=Max("waiting_order"),
+        )
+        if counts["taken"] >= event.capacity:
+            if not session.waiting_list_enabled:
+                return outcome(Result.REFUSED, refusal=Refusal.EVENT_FULL, message=Refusal.EVENT_FULL.label)
+            status, order = RegistrationStatus.WAITING, (counts["last_order"] or 0) + 1
+    old = ""
+    if current is None:
+        current = EventRegistration(registration=registration, event=event)
+    else:
+        old = current.status
+    current.status, current.waiting_order = status, order
+    current.registered_by, current.registered_at = actor, now
+    current.save()
+    history.record(
+        [
+            history.entry(
+                registration=registration,
+                event_registration=current,
+                action=HistoryAction.REGISTERED,
+                old_value=old,
+                new_value=status,
+                actor=actor,
+                reason=reason,
+                when=now,
+            )
+        ]
+    )
+    return outcome(_RESULT_OF_STATUS[status], event_registration=current, position=_event_position(current))
+
+
+def _event_position(event_registration):
+    if event_registration.status != RegistrationStatus.WAITING:
+        return None
+    return (
+        EventRegistration.objects.filter(
+            event_id=event_registration.event_id,
+            status=RegistrationStatus.WAITING,
+            waiting_order__lt=event_registration.waiting_order,
+        ).count()
+        + 1
+    )
+
+
+def _set_event_status(event_registrations, status, action, actor, reason, now):
+    old = {er.pk: er.status for er in event_registrations}
+    for er in event_registrations:
+        er.status, er.waiting_order = status, None
+        er.updated_at = now
+    EventRegistration.objects.bulk_update(event_registrations, ["status", "waiting_order", "updated_at"])
+    history.record(
+        history.entry(
+            registration=er.registration,
+            event_registration=er,
+            action=action,
+            old_value=old[er.pk],
+            new_value=status,
+            actor=actor,
+            reason=reason,
+            when=now,
+        )
+        for er in event_registrations
+    )
+
+
+def _cancel_event_registrations(registration, actor, reason, now):
+    active = list(
+        EventRegistration.objects.select_related("event").filter(registration=registration, status__in=ACTIVE_STATUSES)
+    )
+    for er in active:
+        er.registration = registration
+    freed = [er.event for er in active if er.status == RegistrationStatus.CONFIRMED and er.event.capacity is not None]
+    _set_event_status(active, RegistrationStatus.CANCELLED, HistoryAction.CANCELLED, actor, reason, now)
+    for event in sorted(freed, key=lambda e: e.pk):
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        _promote_event_waiting(locked, actor, now)
+
+
+def _promote_event_waiting(event, actor, now):
+    if event.capacity is None or event.start <= now:
+        return []
+    taken = EventRegistration.objects.filter(
+        event=event, status=RegistrationStatus.CONFIRMED, registration__role=Role.LEARNER
+    ).count()
+    free = event.capacity - taken
+    if free <= 0:
+        return []
+    waiting = list(
+        EventRegistration.objects.select_related("registration")
+        .filter(event=event, status=RegistrationStatus.WAITING)
+        .order_by("waiting_order", "pk")[:free]
+    )
+    _set_event_status(waiting, RegistrationStatus.CONFIRMED, HistoryAction.PROMOTED, actor, "", now)
+    return waiting

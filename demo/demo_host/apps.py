@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoHostConfig(AppConfig):
+    name = "demo_host"
+    verbose_name = "Demo host"

@@ -1,0 +1,63 @@
+"""The test host: like the demo, it loads the plugin through edx-django-utils' entry points.
+
+The database is SQLite unless ``CURSUS_TEST_DB`` names a server (``postgresql`` or ``mariadb``);
+then ``tests/conftest.py`` starts a throwaway server and fills in ``DATABASES['default']``.
+"""
+
+import os
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+PROJECT_TYPE = "lms.djangoapp"
+SECRET_KEY = "tests-only"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *get_plugin_apps(PROJECT_TYPE),
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "tests.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+TEST_DB = os.environ.get("CURSUS_TEST_DB", "sqlite")
+# Placeholder for server databases: conftest replaces it with the throwaway server's settings.
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+add_plugins(__name__, PROJECT_TYPE, "common")
+add_plugins(__name__, PROJECT_TYPE, "test")
