@@ -54,6 +54,20 @@ class RegistrationOutcome:
     def label(self):
         return Result(self.result).label
 
+    def describe(self):
+        """One translated sentence for a message or a summary line."""
+        params = {
+            "user": self.user.get_full_name() or self.user.get_username(),
+            "target": self.event or self.session,
+            "position": self.position,
+            "reason": self.message,
+        }
+        if self.result == Result.WAITING:
+            return _("%(user)s is on the waiting list of %(target)s (position %(position)s).") % params
+        if self.result == Result.REFUSED:
+            return _("%(user)s could not be registered in %(target)s: %(reason)s") % params
+        return _SENTENCES[self.result] % params
+
 
 @dataclass
 class UnregisterOutcome:
@@ -71,6 +85,12 @@ class RegistrationError(Exception):
         self.message = message
         self.code = code
 
+
+_SENTENCES = {
+    Result.REGISTERED: _("%(user)s is registered in %(target)s."),
+    Result.PENDING: _("%(user)s is registered in %(target)s, pending validation."),
+    Result.ALREADY_REGISTERED: _("%(user)s was already registered in %(target)s."),
+}
 
 NOT_PENDING = _("Only a registration pending validation can be validated or refused.")
 NOT_ACTIVE_EVENT = _("Attendance can only be recorded for a confirmed event registration.")

@@ -1,0 +1,225 @@
+"""Registrations and event registrations: listed here, changed only through the services.
+
+The add page registers one user in several sessions through ``services.registration.register``
+and reports each session's outcome; bulk actions unregister, validate, refuse and record
+attendance, each saying what it did.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ..models import Attendance, EventRegistration, Registration, RegistrationStatus, Role, Session
+from ..services import attendance as attendance_service
+from ..services import registration as registration_service
+from ..services.outcomes import RegistrationError, Result
+
+MANAGE_PERMISSION = "cursus_xblock.manage_registrations"
+
+
+class ManageRegistrationsMixin:
+    """Writes need the dedicated permission; nothing is ever deleted (the history must stay whole)."""
+
+    def has_manage_registrations_permission(self, request, obj=None):
+        return request.user.has_perm(MANAGE_PERMISSION)
+
+    def has_add_permission(self, request):
+        return self.has_manage_registrations_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self.has_manage_registrations_permission(request)
+
+
+class RegisterForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=Registration._meta.get_field("user").remote_field.model.objects.all())
+    sessions = forms.ModelMultipleChoiceField(queryset=Session.objects.all(), label=_("sessions"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.LEARNER, label=_("role"))
+    reason = forms.CharField(label=_("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].widget = AutocompleteSelect(Registration._meta.get_field("user"), admin_site)
+        self.fields["user"].label = _("user")
+        self.fields["sessions"].widget = AutocompleteSelectMultiple(Registration._meta.get_field("session"), admin_site)
+
+
+def _report(model_admin, request, outcomes):
+    for outcome in outcomes:
+        level = messages.ERROR if outcome.result == Result.REFUSED else messages.SUCCESS
+        if outcome.result in (Result.WAITING, Result.PENDING, Result.ALREADY_REGISTERED):
+            level = messages.WARNING
+        model_admin.message_user(request, outcome.describe(), level)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
+    list_display = ("user", "session", "role", "status", "waiting_order", "registered_at", "registered_by", "history_link")
+    list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("user", "session", "registered_by")
+    search_fields = (
+        "user__username",
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "session__code",
+        "session__name",
+    )
+    date_hierarchy = "registered_at"
+    raw_id_fields = ("user", "session", "registered_by")
+    actions = ["unregister_selected", "validate_selected", "refuse_selected"]
+
+    @admin.display(description=_("history"))
+    def history_link(self, registration):
+        url = reverse("admin:cursus_xblock_registrationhistory_changelist") + f"?registration__id__exact={registration.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("History"))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = RegisterForm(request.POST or None, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            outcomes = registration_service.register(
+                user=data["user"], sessions=list(data["sessions"]), role=data["role"], actor=request.user, reason=data["reason"]
+            )
+            _report(self, request, outcomes)
+            return HttpResponseRedirect(reverse("admin:cursus_xblock_registration_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Register a user in sessions"),
+            "form": form,
+            "media": self.media + form.media,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "cursus_xblock/admin/register.html", context)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Unregister the selected registrations"))
+    def unregister_selected(self, request, queryset):
+        done = 0
+        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
+            outcome = registration_service.unregister(
+                registration=registration, actor=request.user, reason=str(_("Bulk action in the admin"))
+            )
+            done += outcome.changed
+        self.message_user(
+            request,
+            ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(permissions=["manage_registrations"], description=_("Validate the selected pending registrations"))
+    def validate_selected(self, request, queryset):
+        done = self._decide(request, queryset, registration_service.validate)
+        self.message_user(
+            request,
+            ngettext("%(count)d registration validated.", "%(count)d registrations validated.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(permissions=["manage_registrations"], description=_("Refuse the selected pending registrations"))
+    def refuse_selected(self, request, queryset):
+        done = self._decide(request, queryset, registration_service.refuse)
+        self.message_user(
+            request,
+            ngettext("%(count)d registration refused.", "%(count)d registrations refused.", done) % {"count": done},
+            messages.SUCCESS,
+        )
+
+    def _decide(self, request, queryset, decide):
+        """Apply ``decide`` to the pending registrations of the selection; how many it changed."""
+        pending = list(queryset.filter(status=RegistrationStatus.PENDING))
+        done = 0
+        for registration in pending:
+            try:
+                decide(registration=registration, actor=request.user)
+            except RegistrationError as exc:
+                self.message_user(request, f"{registration}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        skipped = queryset.count() - len(pending)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected registration was not pending validation and was left as it is.",
+                    "%(count)d selected registrations were not pending validation and were left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        return done
+
+
+@admin.register(EventRegistration)
+class EventRegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
+    """Event registrations with attendance; attendance is recorded with the actions."""
+
+    list_display = ("participant", "role", "event", "session", "status", "attendance", "attendance_by", "attendance_at")
+    list_filter = ("status", "attendance", "registration__role")
+    list_select_related = ("registration__user", "registration__session", "event", "attendance_by")
+    search_fields = (
+        "registration__user__username",
+        "registration__user__last_name",
+        "event__name",
+        "event__session__code",
+    )
+    date_hierarchy = "event__start"
+    actions = ["mark_present", "mark_absent_justified", "mark_absent_unjustified"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("participant"), ordering="registration__user__username")
+    def participant(self, event_registration):
+        return event_registration.registration.user
+
+    @admin.display(description=_("role"))
+    def role(self, event_registration):
+        return event_registration.registration.get_role_display()
+
+    @admin.display(description=_("session"))
+    def session(self, event_registration):
+        return event_registration.registration.session
+
+    @admin.action(permissions=["manage_registrations"], description=_("Mark as present"))
+    def mark_present(self, request, queryset):
+        self._mark(request, queryset, Attendance.PRESENT)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Mark as absent (justified)"))
+    def mark_absent_justified(self, request, queryset):
+        self._mark(request, queryset, Attendance.ABSENT_JUSTIFIED)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Mark as absent (unjustified)"))
+    def mark_absent_unjustified(self, request, queryset):
+        self._mark(request, queryset, Attendance.ABSENT_UNJUSTIFIED)
+
+    def _mark(self, request, queryset, state):
+        done = 0
+        for event_registration in queryset:
+            try:
+                attendance_service.attendance_mark(event_registration=event_registration, state=state, actor=request.user)
+            except RegistrationError as exc:
+                self.message_user(request, f"{event_registration}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("Attendance recorded for %(count)d participant.", "Attendance recorded for %(count)d participants.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
