@@ -1,58 +1,43 @@
 """Test-suite plumbing: the database server under test, and the rule for missing servers.
 
-``CURSUS_TEST_DB=postgresql|mariadb`` starts a throwaway server (``tests/dbservers.py``) before any
-connection is opened and points ``DATABASES['default']`` at it. Tests marked ``db_server`` need
-one: run by hand without it they skip with the reason; under ``CI=true`` they fail instead.
+``CURSUS_TEST_DB=postgresql|mariadb`` makes ``tests/settings.py`` start a throwaway server
+(``tests/dbservers.py``). Tests marked ``db_server`` need one, and with such a variable every
+database test does: run by hand without it they skip with the reason; under ``CI=true`` they
+fail instead.
 """
 
 import os
 
 import pytest
 
-from . import dbservers
-
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-_state = {"server": None, "unavailable": ""}
 
 
-def pytest_configure(config):
+def pytest_report_header(config):
     from django.conf import settings
+    from django.db import connection
 
-    kind = settings.TEST_DB
-    starters = {"postgresql": dbservers.start_postgresql, "mariadb": dbservers.start_mariadb}
-    if kind == "sqlite":
-        _state["unavailable"] = (
-            "needs a database server: set CURSUS_TEST_DB=postgresql or mariadb (`make test` runs both)"
-        )
-        return
-    if kind not in starters:
-        raise pytest.UsageError(f"CURSUS_TEST_DB={kind!r}: expected sqlite, postgresql or mariadb")
-    try:
-        _state["server"] = starters[kind]()
-    except dbservers.ServerUnavailable as exc:
-        if IN_CI:
-            raise pytest.UsageError(f"CI=true but no {kind} server: {exc}") from exc
-        _state["unavailable"] = f"no {kind} server: {exc}"
-        return
-    default = settings.DATABASES["default"]
-    default.clear()  # in place: django.db.connections already holds this very dict
-    default.update(_state["server"].databases_entry)
+    return f"database: {settings.TEST_DB} ({connection.vendor}); CI={IN_CI}"
 
 
 def pytest_unconfigure(config):
-    if _state["server"] is not None:
-        _state["server"].stop()
+    from django.conf import settings
+
+    if getattr(settings, "DB_SERVER", None) is not None:
+        settings.DB_SERVER.stop()
 
 
 def pytest_runtest_setup(item):
     from django.conf import settings
 
+    has_server = settings.DB_SERVER is not None
+    wanted_server = settings.TEST_DB != "sqlite"
     needs_server = item.get_closest_marker("db_server") is not None
-    no_server = settings.TEST_DB != "sqlite" and _state["server"] is None
-    if (needs_server and _state["server"] is None) or (no_server and "django_db_setup" in item.fixturenames):
+    uses_db = "django_db_setup" in item.fixturenames
+    if (needs_server and not has_server) or (wanted_server and not has_server and uses_db):
         if IN_CI:
-            pytest.fail(f"CI=true: {_state['unavailable']}")
-        pytest.skip(_state["unavailable"])
+            pytest.fail(f"CI=true, so this cannot be skipped: {settings.DB_SERVER_UNAVAILABLE}")
+        pytest.skip(settings.DB_SERVER_UNAVAILABLE)
 
 
 @pytest.fixture

@@ -46,8 +46,22 @@ TEMPLATES = [
 ]
 
 TEST_DB = os.environ.get("CURSUS_TEST_DB", "sqlite")
-# Placeholder for server databases: conftest replaces it with the throwaway server's settings.
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# Started here, before Django opens any connection; tests/conftest.py stops it at the end.
+DB_SERVER = None
+DB_SERVER_UNAVAILABLE = "needs a database server: set CURSUS_TEST_DB=postgresql or mariadb (`make test` runs both)"
+if TEST_DB != "sqlite":
+    from tests import dbservers
+
+    starters = {"postgresql": dbservers.start_postgresql, "mariadb": dbservers.start_mariadb}
+    if TEST_DB not in starters:
+        raise ValueError(f"CURSUS_TEST_DB={TEST_DB!r}: expected sqlite, postgresql or mariadb")
+    try:
+        DB_SERVER = starters[TEST_DB]()
+    except dbservers.ServerUnavailable as exc:
+        DB_SERVER_UNAVAILABLE = f"no {TEST_DB} server: {exc}"
+    else:
+        DATABASES = {"default": DB_SERVER.databases_entry}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]

@@ -5,6 +5,7 @@ the ``lms.djangoapp`` entry point, lets each add its settings (``add_plugins``) 
 URLs (``get_plugin_url_patterns``). So does this project.
 """
 
+import os
 from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
@@ -55,7 +56,10 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "demo_host.wsgi.application"
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+# DEMO_DB_PATH: another SQLite file (tests/test_demo.py seeds a throwaway one).
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("DEMO_DB_PATH", BASE_DIR / "db.sqlite3")}
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
