@@ -9,6 +9,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -85,7 +86,11 @@ class Course(TimeStampedModel):
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     default_capacity = models.PositiveIntegerField(
-        _("default capacity"), null=True, blank=True, help_text=_("Learner seats of new sessions. Empty: unlimited.")
+        _("default capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Learner seats of new sessions. Empty: unlimited."),
     )
     default_workspace_key = models.CharField(
         _("default workspace"),
@@ -159,6 +164,7 @@ class Session(TimeStampedModel):
     place = models.CharField(_("place"), max_length=255, blank=True)
     capacity = models.PositiveIntegerField(
         _("capacity"),
+        validators=[MinValueValidator(0)],
         null=True,
         blank=True,
         help_text=_(
@@ -228,7 +234,11 @@ class Event(TimeStampedModel):
     end = models.DateTimeField(_("end"))
     place = models.CharField(_("place"), max_length=255, blank=True, help_text=_("Empty: the session's place."))
     capacity = models.PositiveIntegerField(
-        _("capacity"), null=True, blank=True, help_text=_("Only for manual registration. Empty: unlimited.")
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Only for manual registration. Empty: unlimited."),
     )
     registration_type = models.CharField(
         _("registration"),

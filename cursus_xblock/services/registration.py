@@ -87,7 +87,7 @@ def validate(*, registration, actor=None, reason=""):
     registration.session = session
     _set_status(registration, RegistrationStatus.CONFIRMED, HistoryAction.VALIDATED, actor, reason, now)
     try:
-        _on_confirmed(session, [registration], actor, now)
+        _on_confirmed(session, [registration], actor, now, reason)
     except WorkspaceRefused as exc:
         raise RegistrationError(exc.message, code=exc.code) from exc
     return registration
@@ -306,7 +306,7 @@ def _register_batch(session, users, role, actor, reason, now):
         outcome.registration = saved_row
         if saved_row.status == RegistrationStatus.CONFIRMED:
             confirmed.append(saved_row)
-    _on_confirmed(session, confirmed, actor, now)
+    _on_confirmed(session, confirmed, actor, now, reason)
     return outcomes
 
 
@@ -368,7 +368,7 @@ def _pending(registration):
     return registration
 
 
-def _on_confirmed(session, registrations, actor, now):
+def _on_confirmed(session, registrations, actor, now, reason=""):
     """What a confirmed registration brings: the workspace role and the automatic events."""
     if not registrations:
         return
@@ -378,7 +378,7 @@ def _on_confirmed(session, registrations, actor, now):
             by_role.setdefault(registration.role, []).append(registration.user)
         for role, users in by_role.items():
             get_backend().grant_many(users=users, workspace_key=session.workspace_key, role=workspace_role(role))
-    _register_auto_events(session, registrations, actor, now)
+    _register_auto_events(session, registrations, actor, now, reason)
 
 
 def _revoke_if_last(registration):
@@ -436,7 +436,7 @@ def _promote_waiting(session, actor, now):
 # --- events -------------------------------------------------------------------------------
 
 
-def _register_auto_events(session, registrations, actor, now):
+def _register_auto_events(session, registrations, actor, now, reason=""):
     events = list(Event.objects.filter(session=session, registration_type=EventRegistrationType.AUTO, end__gt=now))
     if not events:
         return
@@ -477,6 +477,7 @@ def _register_auto_events(session, registrations, actor, now):
             old_value=previous.get((er.registration_id, er.event_id), ""),
             new_value=RegistrationStatus.CONFIRMED,
             actor=actor,
+            reason=reason,
             when=now,
         )
         for er in changed

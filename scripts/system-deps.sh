@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs that this machine lacks: MariaDB (server and
+# client headers, for mysqlclient) and PostgreSQL. Needs root (or sudo); otherwise says what is
+# missing and goes on: the tests that need a server then skip (or fail under CI=true).
+set -euo pipefail
+
+need=()
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+{ command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1; } || need+=(libmariadb-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  need+=(postgresql)
+fi
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  SUDO="sudo"
+else
+  echo "system-deps: missing ${need[*]} and no root: install them to run the database tests." >&2
+  exit 0
+fi
+echo "system-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# The packages' own services are not needed (the tests start throwaway servers): don't start them.
+$SUDO env RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
