@@ -51,9 +51,23 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].widget = AutocompleteSelect(Registration._meta.get_field("user"), admin_site)
+        widgets = {"user": AutocompleteSelect, "sessions": AutocompleteSelectMultiple}
+        model_fields = {"user": "user", "sessions": "session"}
+        for name, widget_class in widgets.items():
+            field = self.fields[name]
+            field.widget = widget_class(Registration._meta.get_field(model_fields[name]), admin_site)
+            field.widget.choices = field.choices  # as ModelChoiceField does for its own widget
         self.fields["user"].label = _("user")
-        self.fields["sessions"].widget = AutocompleteSelectMultiple(Registration._meta.get_field("session"), admin_site)
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self._errors and hasattr(self.data, "getlist"):
+            # Re-rendering an autocomplete widget looks its values up: keep only well-formed ids,
+            # so a tampered form comes back with its errors instead of crashing.
+            data = self.data.copy()
+            for name in ("user", "sessions"):
+                data.setlist(name, [value for value in self.data.getlist(name) if value.isdigit()])
+            self.data = data
 
 
 def _report(model_admin, request, outcomes):
