@@ -7,7 +7,6 @@ PYTEST_ARGS ?=
 demo:
 	@scripts/venv.sh $(DEMO_VENV) requirements/demo.txt
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py migrate --noinput -v 0
-	@cd demo && ../$(DEMO_VENV)/bin/python manage.py compilemessages -v 0 --ignore='*' 2>/dev/null || true
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py seed_demo
 	@echo ""
 	@echo "Demo: http://127.0.0.1:8000/admin/   (Ctrl-C to stop)"

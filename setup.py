@@ -3,7 +3,7 @@
 import os
 import re
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 HERE = os.path.abspath(os.path.dirname(__file__))
 
@@ -26,7 +26,8 @@ setup(
     long_description=read("README.md"),
     long_description_content_type="text/markdown",
     license="AGPL-3.0",
-    packages=find_packages(include=["cursus_xblock", "cursus_xblock.*"]),
+    # Namespace discovery so that data folders (templates, static, locale) count as package data.
+    packages=find_namespace_packages(include=["cursus_xblock", "cursus_xblock.*"], exclude=["*.__pycache__"]),
     include_package_data=True,
     zip_safe=False,
     python_requires=">=3.11",

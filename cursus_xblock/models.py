@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .compat import check_constraint
 
@@ -36,7 +37,7 @@ class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     PENDING = "pending", _("Pending validation")
     WAITING = "waiting", _("Waiting list")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
 
 
 #: A registration in one of these states blocks a new one for the same (user, session, role).
@@ -48,11 +49,11 @@ SEAT_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
 class SessionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed to registration")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("session status", "Cancelled")
 
 
 class EventRegistrationType(models.TextChoices):
-    AUTO = "auto", _("Automatic (every session participant)")
+    AUTO = "auto", _("Automatic (all session participants)")
     MANUAL = "manual", _("Manual")
 
 
@@ -64,8 +65,8 @@ class Attendance(models.TextChoices):
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modified on"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -101,7 +102,7 @@ class Course(TimeStampedModel):
     default_self_registration = models.BooleanField(_("self-registration allowed by default"), default=False)
     default_self_unregistration = models.BooleanField(_("self-unregistration allowed by default"), default=False)
     default_validation_required = models.BooleanField(_("validation required by default"), default=False)
-    default_waiting_list_enabled = models.BooleanField(_("waiting list by default"), default=True)
+    default_waiting_list_enabled = models.BooleanField(_("waiting list enabled by default"), default=True)
 
     class Meta:
         ordering = ["code"]
@@ -159,7 +160,7 @@ class Session(TimeStampedModel):
         max_length=64,
         default=default_time_zone,
         validators=[validate_time_zone],
-        help_text=_("Dates are shown, and documents printed, in this time zone."),
+        help_text=_("Time zone in which dates are shown and documents printed."),
     )
     place = models.CharField(_("place"), max_length=255, blank=True)
     capacity = models.PositiveIntegerField(
@@ -177,8 +178,8 @@ class Session(TimeStampedModel):
         blank=True,
         db_index=True,
         help_text=_(
-            "Learners become collaborators and trainers managers of this workspace; "
-            "in Open edX a course run key such as course-v1:Org+Course+Run."
+            "Learners become collaborators of this workspace and trainers its managers; "
+            "in Open edX, a course run key such as course-v1:Org+Course+Run."
         ),
     )
     self_registration = models.BooleanField(_("self-registration allowed"), default=False)
@@ -187,7 +188,9 @@ class Session(TimeStampedModel):
         _("validation required"), default=False, help_text=_("New learners wait for a manager's validation.")
     )
     waiting_list_enabled = models.BooleanField(
-        _("waiting list"), default=True, help_text=_("When full, new learners join a waiting list instead of being refused.")
+        _("waiting list enabled"),
+        default=True,
+        help_text=_("When full, new learners join a waiting list instead of being refused."),
     )
     status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.OPEN)
 
@@ -308,7 +311,7 @@ class Registration(models.Model):
         related_name="+",
         verbose_name=_("registered by"),
     )
-    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    registered_at = models.DateTimeField(_("registered on"), default=timezone.now)
     updated_at = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
@@ -362,7 +365,7 @@ class EventRegistration(models.Model):
         related_name="+",
         verbose_name=_("attendance recorded by"),
     )
-    attendance_at = models.DateTimeField(_("attendance recorded"), null=True, blank=True)
+    attendance_at = models.DateTimeField(_("attendance recorded on"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -382,7 +385,7 @@ class EventRegistration(models.Model):
             models.UniqueConstraint(
                 fields=["registration", "event"],
                 name="cursus_eventreg_unique_registration_event",
-                violation_error_message=_("This registration is already registered to this event."),
+                violation_error_message=_("This participant is already registered for this event."),
             ),
         ]
         indexes = [models.Index(fields=["event", "status"], name="cursus_eventreg_event_status")]
@@ -392,12 +395,18 @@ class EventRegistration(models.Model):
 
 
 class HistoryAction(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("history action", "Registered")
     PROMOTED = "promoted", _("Promoted from the waiting list")
     VALIDATED = "validated", _("Validated")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("history action", "Refused")
     CANCELLED = "cancelled", _("Unregistered")
     ATTENDANCE = "attendance", _("Attendance recorded")
+
+
+def value_label(value):
+    """The translated label of a status or attendance value stored in the history."""
+    labels = {**dict(Attendance.choices), **dict(RegistrationStatus.choices)}
+    return labels.get(value, value) if value else "—"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -441,7 +450,7 @@ class RegistrationHistory(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -452,6 +461,12 @@ class RegistrationHistory(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()}: {self.old_value or '∅'} → {self.new_value}"
+
+    def old_value_label(self):
+        return value_label(self.old_value)
+
+    def new_value_label(self):
+        return value_label(self.new_value)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

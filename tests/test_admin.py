@@ -96,7 +96,7 @@ def test_register_page_registers_through_the_service_and_reports_each_session(ad
 
     assert response.status_code == 302
     assert _messages(response) == [
-        f"Éloïse Lefèvre is registered in {open_session}.",
+        f"Éloïse Lefèvre is registered for {open_session}.",
         f"Éloïse Lefèvre could not be registered in {full}: The session is full.",
     ]
     registration = Registration.objects.get()
@@ -212,30 +212,66 @@ def test_attendance_actions_record_through_the_service(admin_client, admin_user)
     assert RegistrationHistory.objects.filter(action="attendance", new_value="present").count() == 1
 
 
+def _session_form_data(session, tz, **changes):
+    """What the session change page posts back, dates as typed in ``tz``."""
+    data = {
+        "course": session.course_id,
+        "code": session.code,
+        "name": session.name,
+        "description": session.description,
+        "status": session.status,
+        "time_zone": session.time_zone,
+        "place": session.place,
+        "capacity": session.capacity if session.capacity is not None else "",
+        "workspace_key": session.workspace_key,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+    for flag in ("waiting_list_enabled", "validation_required", "self_registration", "self_unregistration"):
+        if getattr(session, flag):
+            data[flag] = "on"
+    for name in ("start", "end"):
+        local = timezone.localtime(getattr(session, name), tz)
+        data[f"{name}_0"], data[f"{name}_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+    data.update(changes)
+    return data
+
+
 def test_raising_a_capacity_in_the_admin_promotes_the_waiting_list(admin_client):
     session = SessionFactory(capacity=1)
     service.register_users(session=session, users=UserFactory.create_batch(3), role=Role.LEARNER)
     url = reverse("admin:cursus_xblock_session_change", args=[session.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update(
-        {
-            "capacity": 3,
-            "start_0": session.start.strftime("%Y-%m-%d"),
-            "start_1": session.start.strftime("%H:%M:%S"),
-            "end_0": session.end.strftime("%Y-%m-%d"),
-            "end_1": session.end.strftime("%H:%M:%S"),
-            "events-TOTAL_FORMS": 0,
-            "events-INITIAL_FORMS": 0,
-        }
-    )
-    data = {k: v for k, v in data.items() if v is not False}
 
-    response = admin_client.post(url, data)
+    response = admin_client.post(url, _session_form_data(session, session.tzinfo, capacity=3))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert "2 learners moved from the waiting list to the session." in _messages(response)
     assert service.seats_taken(session) == 3
+    session.refresh_from_db()
+    assert session.capacity == 3
+
+
+def test_session_dates_are_read_and_typed_in_the_sessions_time_zone(admin_client):
+    utc = datetime.timezone.utc
+    session = SessionFactory(
+        time_zone="America/Montreal",
+        start=datetime.datetime(2027, 1, 10, 14, 0, tzinfo=utc),
+        end=datetime.datetime(2027, 1, 10, 22, 0, tzinfo=utc),
+    )
+    url = reverse("admin:cursus_xblock_session_change", args=[session.pk])
+
+    page = admin_client.get(url).content.decode()
+    assert 'name="start_1" value="09:00:00"' in page  # 14:00 UTC is 09:00 in Montréal in January
+
+    admin_client.post(url, _session_form_data(session, session.tzinfo, start_1="10:00:00"))
+    session.refresh_from_db()
+    assert session.start == datetime.datetime(2027, 1, 10, 15, 0, tzinfo=utc)
+
+    # Moving the session to Paris keeps the wall-clock times the admin typed.
+    admin_client.post(url, _session_form_data(session, session.tzinfo, time_zone="Europe/Paris"))
+    session.refresh_from_db()
+    assert session.start == datetime.datetime(2027, 1, 10, 9, 0, tzinfo=utc)
+    assert "10/01/2027" in admin_client.get(reverse("admin:cursus_xblock_session_changelist"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 
 
 def test_sessions_added_in_a_course_start_from_its_defaults(admin_client):

@@ -8,7 +8,7 @@ from ..models import RegistrationHistory
 
 @admin.register(RegistrationHistory)
 class RegistrationHistoryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "person", "session", "event", "action", "old_value", "new_value", "actor", "reason")
+    list_display = ("created_at", "person", "session", "event", "action", "old", "new", "actor", "reason")
     list_filter = ("action", "registration__role")
     list_select_related = (
         "registration__user",
@@ -45,3 +45,11 @@ class RegistrationHistoryAdmin(admin.ModelAdmin):
     @admin.display(description=_("event"))
     def event(self, entry):
         return entry.event_registration.event if entry.event_registration_id else "—"
+
+    @admin.display(description=_("from"), ordering="old_value")
+    def old(self, entry):
+        return entry.old_value_label()
+
+    @admin.display(description=_("to"), ordering="new_value")
+    def new(self, entry):
+        return entry.new_value_label()

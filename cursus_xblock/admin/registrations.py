@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -44,10 +45,17 @@ class ManageRegistrationsMixin:
 
 
 class RegisterForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=Registration._meta.get_field("user").remote_field.model.objects.all())
-    sessions = forms.ModelMultipleChoiceField(queryset=Session.objects.all(), label=_("sessions"))
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.LEARNER, label=_("role"))
-    reason = forms.CharField(label=_("reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    user = forms.ModelChoiceField(
+        queryset=Registration._meta.get_field("user").remote_field.model.objects.all(), label=_("User")
+    )
+    sessions = forms.ModelMultipleChoiceField(queryset=Session.objects.all(), label=_("Sessions"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.LEARNER, label=_("Role"))
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_("Kept in the registration history."),
+    )
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +65,6 @@ class RegisterForm(forms.Form):
             field = self.fields[name]
             field.widget = widget_class(Registration._meta.get_field(model_fields[name]), admin_site)
             field.widget.choices = field.choices  # as ModelChoiceField does for its own widget
-        self.fields["user"].label = _("user")
 
     def full_clean(self):
         super().full_clean()
@@ -80,7 +87,7 @@ def _report(model_admin, request, outcomes):
 
 @admin.register(Registration)
 class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
-    list_display = ("user", "session", "role", "status", "waiting_order", "registered_at", "registered_by", "history_link")
+    list_display = ("person", "session", "role", "status_display", "registered_at", "history_link")
     list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "session", "registered_by")
     search_fields = (
@@ -94,6 +101,29 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     date_hierarchy = "registered_at"
     raw_id_fields = ("user", "session", "registered_by")
     actions = ["unregister_selected", "validate_selected", "refuse_selected"]
+
+    def get_queryset(self, request):
+        ahead = Registration.objects.filter(
+            session=OuterRef("session"),
+            role=OuterRef("role"),
+            status=RegistrationStatus.WAITING,
+            waiting_order__lt=OuterRef("waiting_order"),
+        )
+        return super().get_queryset(request).annotate(
+            waiting_ahead=Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1])
+        )
+
+    @admin.display(description=_("person"), ordering="user__last_name")
+    def person(self, registration):
+        user = registration.user
+        full_name = user.get_full_name()
+        return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, registration):
+        if registration.status == RegistrationStatus.WAITING:
+            return _("Waiting list #%(position)d") % {"position": (registration.waiting_ahead or 0) + 1}
+        return registration.get_status_display()
 
     @admin.display(description=_("history"))
     def history_link(self, registration):

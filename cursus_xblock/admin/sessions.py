@@ -8,8 +8,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..formatting import date_range
 from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
+from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -30,14 +32,16 @@ class WhenFilter(admin.SimpleListFilter):
 
 class EventInline(admin.TabularInline):
     model = Event
+    form = EventForm
     fields = ("name", "start", "end", "place", "registration_type", "capacity")
     extra = 0
     show_change_link = True
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "course", "start", "end", "place", "status", "seats", "waiting")
+class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
+    form = SessionForm
+    list_display = ("name", "code", "course", "dates", "place", "status", "seats", "waiting")
     list_filter = ("status", WhenFilter, ("course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("course",)
     search_fields = ("code", "name", "course__code", "course__title", "place")
@@ -86,6 +90,13 @@ class SessionAdmin(admin.ModelAdmin):
             initial = {**course.session_defaults(), **initial}
         return initial
 
+    def page_time_zone(self, session):
+        return session.time_zone
+
+    @admin.display(description=_("dates"), ordering="start")
+    def dates(self, session):
+        return date_range(session.start, session.end, session.tzinfo)
+
     @admin.display(description=_("seats"), ordering="seats_taken")
     def seats(self, session):
         if session.capacity is None:
@@ -108,20 +119,25 @@ class SessionAdmin(admin.ModelAdmin):
             }
         )
         registrations_url = reverse("admin:cursus_xblock_registration_changelist") + f"?session__id__exact={session.pk}"
-        history_url = reverse("admin:cursus_xblock_registrationhistory_changelist") + f"?registration__session__id__exact={session.pk}"
+        history_url = (
+            reverse("admin:cursus_xblock_registrationhistory_changelist")
+            + f"?registration__session__id__exact={session.pk}"
+        )
+        confirmed, pending, waiting = (counts[f"learner_{status}"] for status in ("confirmed", "pending", "waiting"))
+        learners = ", ".join(
+            [
+                ngettext("%(count)d confirmed", "%(count)d confirmed", confirmed) % {"count": confirmed},
+                ngettext("%(count)d pending validation", "%(count)d pending validation", pending) % {"count": pending},
+                ngettext("%(count)d on the waiting list", "%(count)d on the waiting list", waiting) % {"count": waiting},
+            ]
+        )
         return format_html(
-            '{learners}: {confirmed} {confirmed_label}, {pending} {pending_label}, {waiting} {waiting_label} · '
-            '{trainers}: {trainer_count} — <a href="{registrations_url}">{list_label}</a> · '
-            '<a href="{history_url}">{history_label}</a>',
-            learners=_("Learners"),
-            confirmed=counts["learner_confirmed"],
-            confirmed_label=_("confirmed"),
-            pending=counts["learner_pending"],
-            pending_label=_("pending validation"),
-            waiting=counts["learner_waiting"],
-            waiting_label=_("on the waiting list"),
-            trainers=_("Trainers"),
-            trainer_count=counts["trainer_confirmed"],
+            '{learners_label}: {learners} · {trainers_label}: {trainers} — <a href="{registrations_url}">{list_label}</a>'
+            ' · <a href="{history_url}">{history_label}</a>',
+            learners_label=_("Learners"),
+            learners=learners,
+            trainers_label=_("Trainers"),
+            trainers=counts["trainer_confirmed"],
             registrations_url=registrations_url,
             list_label=_("See the registrations"),
             history_url=history_url,
@@ -146,10 +162,18 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("name", "session", "start", "end", "place", "registration_type", "capacity")
+class EventAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
+    form = EventForm
+    list_display = ("name", "session", "dates", "place", "registration_type", "capacity")
     list_filter = ("registration_type", WhenFilter)
     list_select_related = ("session",)
     search_fields = ("name", "session__code", "session__name", "place")
     date_hierarchy = "start"
     autocomplete_fields = ("session",)
+
+    def page_time_zone(self, event):
+        return event.session.time_zone
+
+    @admin.display(description=_("dates"), ordering="start")
+    def dates(self, event):
+        return date_range(event.start, event.end, event.session.tzinfo)

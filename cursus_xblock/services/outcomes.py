@@ -10,19 +10,20 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Result(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("outcome", "Registered")
     WAITING = "waiting", _("On the waiting list")
     PENDING = "pending", _("Pending validation")
     ALREADY_REGISTERED = "already_registered", _("Already registered")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", pgettext_lazy("outcome", "Refused")
 
 
 class Refusal(models.TextChoices):
     FULL = "full", _("The session is full.")
-    CLOSED = "closed", _("Registration to this session is closed.")
+    CLOSED = "closed", _("Registration for this session is closed.")
     CANCELLED = "cancelled", _("This session is cancelled.")
     ENDED = "ended", _("This session has ended.")
     EVENT_FULL = "event_full", _("This event is full.")
@@ -87,11 +88,11 @@ class RegistrationError(Exception):
 
 
 _SENTENCES = {
-    Result.REGISTERED: _("%(user)s is registered in %(target)s."),
-    Result.PENDING: _("%(user)s is registered in %(target)s, pending validation."),
-    Result.ALREADY_REGISTERED: _("%(user)s was already registered in %(target)s."),
+    Result.REGISTERED: _("%(user)s is registered for %(target)s."),
+    Result.PENDING: _("%(user)s is registered for %(target)s, pending validation."),
+    Result.ALREADY_REGISTERED: _("%(user)s was already registered for %(target)s."),
 }
 
 NOT_PENDING = _("Only a registration pending validation can be validated or refused.")
 NOT_ACTIVE_EVENT = _("Attendance can only be recorded for a confirmed event registration.")
-EVENT_NOT_STARTED = _("Attendance can be recorded once the event has started.")
+EVENT_NOT_STARTED = _("Attendance can only be recorded once the event has started.")

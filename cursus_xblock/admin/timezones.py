@@ -1,0 +1,65 @@
+"""Session and event dates are typed and read in the session's time zone, not the server's.
+
+A trainer in Montréal types 09:00 for a Montréal session: that must mean 09:00 in Montréal,
+whatever ``TIME_ZONE`` the LMS runs with. Django's form fields read wall-clock times in the
+current time zone; the change pages switch it to the session's zone while they run, and the
+forms move the times into the zone the form finally names (the admin may change it).
+"""
+
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+
+
+def retime(value, tz):
+    """The same wall-clock time as ``value`` has in the current zone, but in ``tz``."""
+    if value is None:
+        return None
+    return timezone.make_aware(timezone.make_naive(value, timezone.get_current_timezone()), tz)
+
+
+def zone(name):
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
+class SessionForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        tz = zone(cleaned.get("time_zone"))
+        if tz is not None:
+            for name in ("start", "end"):
+                cleaned[name] = retime(cleaned.get(name), tz)
+        return cleaned
+
+
+class EventForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        session = cleaned.get("session") or getattr(self.instance, "session", None)
+        tz = zone(getattr(session, "time_zone", None))
+        if tz is not None:
+            for name in ("start", "end"):
+                cleaned[name] = retime(cleaned.get(name), tz)
+        return cleaned
+
+
+class SessionTimeZoneMixin:
+    """Renders and reads a change page in the time zone that ``page_time_zone`` names."""
+
+    def page_time_zone(self, obj):
+        raise NotImplementedError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        tz = zone(self.page_time_zone(obj)) if obj is not None else None
+        if tz is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(tz):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # a TemplateResponse would otherwise render after the override ends
+        return response
