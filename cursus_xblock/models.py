@@ -53,7 +53,7 @@ class SessionStatus(models.TextChoices):
 
 
 class EventRegistrationType(models.TextChoices):
-    AUTO = "auto", _("Automatic (all session participants)")
+    AUTO = "auto", _("Automatic")
     MANUAL = "manual", _("Manual")
 
 

@@ -48,3 +48,13 @@ def admin_user(db):
     user.set_password("password")
     user.save()
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request in French leaves French active in the thread: every test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

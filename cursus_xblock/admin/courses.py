@@ -9,7 +9,7 @@ from ..models import Course, Session
 
 class SessionInline(admin.TabularInline):
     model = Session
-    fields = ("code", "name", "start", "end", "capacity", "status")
+    fields = ("code", "name", "start", "end")
     extra = 0
     show_change_link = True
     ordering = ("-start",)

@@ -1,14 +1,17 @@
 """The registration history: read-only, for auditors."""
 
 from django.contrib import admin
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RegistrationHistory
+from .registrations import person_name
 
 
 @admin.register(RegistrationHistory)
 class RegistrationHistoryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "person", "session", "event", "action", "old", "new", "actor", "reason")
+    list_display = ("when", "person", "target", "action", "change", "reason")
     list_filter = ("action", "registration__role")
     list_select_related = (
         "registration__user",
@@ -34,22 +37,26 @@ class RegistrationHistoryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("person"), ordering="registration__user__username")
-    def person(self, entry):
-        return entry.registration.user
+    @admin.display(description=_("date"), ordering="created_at")
+    def when(self, entry):
+        moment = formats.date_format(timezone.localtime(entry.created_at), "SHORT_DATETIME_FORMAT")
+        if entry.actor_id is None:
+            return moment
+        return format_html('{}<br><span class="quiet">{}</span>', moment, person_name(entry.actor))
 
-    @admin.display(description=_("session"))
-    def session(self, entry):
+    @admin.display(description=_("person"), ordering="registration__user__last_name")
+    def person(self, entry):
+        registration = entry.registration
+        return format_html('{}<br><span class="quiet">{}</span>', person_name(registration.user), registration.get_role_display())
+
+    @admin.display(description=_("session or event"))
+    def target(self, entry):
+        if entry.event_registration_id:
+            return format_html(
+                '{}<br><span class="quiet">{}</span>', entry.event_registration.event.name, entry.registration.session
+            )
         return entry.registration.session
 
-    @admin.display(description=_("event"))
-    def event(self, entry):
-        return entry.event_registration.event if entry.event_registration_id else "—"
-
-    @admin.display(description=_("from"), ordering="old_value")
-    def old(self, entry):
-        return entry.old_value_label()
-
-    @admin.display(description=_("to"), ordering="new_value")
-    def new(self, entry):
-        return entry.new_value_label()
+    @admin.display(description=_("change"))
+    def change(self, entry):
+        return f"{entry.old_value_label()} → {entry.new_value_label()}"

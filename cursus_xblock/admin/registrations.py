@@ -25,6 +25,12 @@ from ..services.outcomes import RegistrationError, Result
 MANAGE_PERMISSION = "cursus_xblock.manage_registrations"
 
 
+def person_name(user):
+    """« Éloïse Lefèvre (eloise.lefevre) »: the name people know, the username admins search."""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+
+
 class ManageRegistrationsMixin:
     """Writes need the dedicated permission; nothing is ever deleted (the history must stay whole)."""
 
@@ -87,7 +93,7 @@ def _report(model_admin, request, outcomes):
 
 @admin.register(Registration)
 class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
-    list_display = ("person", "session", "role", "status_display", "registered_at", "history_link")
+    list_display = ("person", "session_name", "role", "status_display", "registered_at", "history_link")
     list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "session", "registered_by")
     search_fields = (
@@ -115,9 +121,12 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("person"), ordering="user__last_name")
     def person(self, registration):
-        user = registration.user
-        full_name = user.get_full_name()
-        return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
+        return person_name(registration.user)
+
+    @admin.display(description=_("session"), ordering="session__start")
+    def session_name(self, registration):
+        session = registration.session
+        return format_html('{}<br><span class="quiet">{}</span>', session.name, session.code)
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, registration):
@@ -213,7 +222,7 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
 class EventRegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     """Event registrations with attendance; attendance is recorded with the actions."""
 
-    list_display = ("participant", "role", "event", "session", "status", "attendance", "attendance_by", "attendance_at")
+    list_display = ("participant", "event_name", "status", "attendance", "attendance_at")
     list_filter = ("status", "attendance", "registration__role")
     list_select_related = ("registration__user", "registration__session", "event", "attendance_by")
     search_fields = (
@@ -228,17 +237,18 @@ class EventRegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description=_("participant"), ordering="registration__user__username")
+    @admin.display(description=_("participant"), ordering="registration__user__last_name")
     def participant(self, event_registration):
-        return event_registration.registration.user
+        registration = event_registration.registration
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', person_name(registration.user), registration.get_role_display()
+        )
 
-    @admin.display(description=_("role"))
-    def role(self, event_registration):
-        return event_registration.registration.get_role_display()
-
-    @admin.display(description=_("session"))
-    def session(self, event_registration):
-        return event_registration.registration.session
+    @admin.display(description=_("event"), ordering="event__start")
+    def event_name(self, event_registration):
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', event_registration.event.name, event_registration.registration.session
+        )
 
     @admin.action(permissions=["manage_registrations"], description=_("Mark as present"))
     def mark_present(self, request, queryset):

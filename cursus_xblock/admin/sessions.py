@@ -33,7 +33,7 @@ class WhenFilter(admin.SimpleListFilter):
 class EventInline(admin.TabularInline):
     model = Event
     form = EventForm
-    fields = ("name", "start", "end", "place", "registration_type", "capacity")
+    fields = ("name", "start", "end", "registration_type", "capacity")
     extra = 0
     show_change_link = True
 
@@ -41,7 +41,8 @@ class EventInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     form = SessionForm
-    list_display = ("name", "code", "course", "dates", "place", "status", "seats", "waiting")
+    list_display = ("title", "dates", "place", "status", "seats", "waiting")
+    list_display_links = ("title",)
     list_filter = ("status", WhenFilter, ("course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("course",)
     search_fields = ("code", "name", "course__code", "course__title", "place")
@@ -92,6 +93,10 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
 
     def page_time_zone(self, session):
         return session.time_zone
+
+    @admin.display(description=_("session"), ordering="name")
+    def title(self, session):
+        return format_html('{}<br><span class="quiet">{} · {}</span>', session.name, session.code, session.course.code)
 
     @admin.display(description=_("dates"), ordering="start")
     def dates(self, session):
@@ -164,7 +169,8 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
 @admin.register(Event)
 class EventAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     form = EventForm
-    list_display = ("name", "session", "dates", "place", "registration_type", "capacity")
+    list_display = ("title", "dates", "registration_type", "capacity")
+    list_display_links = ("title",)
     list_filter = ("registration_type", WhenFilter)
     list_select_related = ("session",)
     search_fields = ("name", "session__code", "session__name", "place")
@@ -173,6 +179,10 @@ class EventAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
 
     def page_time_zone(self, event):
         return event.session.time_zone
+
+    @admin.display(description=_("event"), ordering="name")
+    def title(self, event):
+        return format_html('{}<br><span class="quiet">{}</span>', event.name, event.session)
 
     @admin.display(description=_("dates"), ordering="start")
     def dates(self, event):

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('end', models.DateTimeField(verbose_name='end')),
                 ('place', models.CharField(blank=True, help_text="Empty: the session's place.", max_length=255, verbose_name='place')),
                 ('capacity', models.PositiveIntegerField(blank=True, help_text='Only for manual registration. Empty: unlimited.', null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='capacity')),
-                ('registration_type', models.CharField(choices=[('auto', 'Automatic (all session participants)'), ('manual', 'Manual')], default='auto', help_text='Automatic: every participant of the session is registered. Manual: chosen one by one.', max_length=16, verbose_name='registration')),
+                ('registration_type', models.CharField(choices=[('auto', 'Automatic'), ('manual', 'Manual')], default='auto', help_text='Automatic: every participant of the session is registered. Manual: chosen one by one.', max_length=16, verbose_name='registration')),
             ],
             options={
                 'verbose_name': 'event',
