@@ -85,7 +85,9 @@ def run(args):
         people = users(count)
         now = timezone.now()
         rows = [
-            Registration(user=u, session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED, registered_at=now)
+            Registration(
+                user=u, session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED, registered_at=now
+            )
             for u in people
         ]
         return measure(lambda: Registration.objects.bulk_create(rows))

@@ -1,4 +1,4 @@
-"""System checks: a misconfigured workspace backend is reported by ``manage.py check``, not at the first registration."""
+"""System checks: a misconfigured backend shows in ``manage.py check``, not at the first registration."""
 
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured

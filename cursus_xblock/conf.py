@@ -11,8 +11,8 @@ from django.core.signals import setting_changed
 PREFIX = "CURSUS_"
 
 DEFAULTS = {
-    # Dotted path of the workspace backend class (see cursus_xblock.backends). Empty: pick the
-    # Open edX backend inside edx-platform, the Django-groups backend elsewhere.
+    # Dotted path of the workspace backend class (see cursus_xblock.backends). Empty: the
+    # Django-groups backend.
     "WORKSPACE_BACKEND": "",
     # Workspace role given by each registration role (the seed: learner → collaborator,
     # trainer → manager).

@@ -168,9 +168,7 @@ class Session(TimeStampedModel):
         validators=[MinValueValidator(0)],
         null=True,
         blank=True,
-        help_text=_(
-            "Learner seats. Empty: unlimited. Lowering it never unregisters anyone: new learners wait."
-        ),
+        help_text=_("Learner seats. Empty: unlimited. Lowering it never unregisters anyone: new learners wait."),
     )
     workspace_key = models.CharField(
         _("workspace"),
@@ -297,7 +295,9 @@ class Registration(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cursus_registrations", verbose_name=_("user")
     )
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session"))
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
     waiting_order = models.PositiveBigIntegerField(
@@ -356,7 +356,9 @@ class EventRegistration(models.Model):
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("event"))
     status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
     waiting_order = models.PositiveBigIntegerField(_("waiting-list order"), null=True, blank=True)
-    attendance = models.CharField(_("attendance"), max_length=24, choices=Attendance.choices, default=Attendance.UNKNOWN)
+    attendance = models.CharField(
+        _("attendance"), max_length=24, choices=Attendance.choices, default=Attendance.UNKNOWN
+    )
     attendance_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -462,12 +464,6 @@ class RegistrationHistory(models.Model):
     def __str__(self):
         return f"{self.get_action_display()}: {self.old_value or '∅'} → {self.new_value}"
 
-    def old_value_label(self):
-        return value_label(self.old_value)
-
-    def new_value_label(self):
-        return value_label(self.new_value)
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise TypeError("Registration history is append-only.")
@@ -475,3 +471,9 @@ class RegistrationHistory(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Registration history is append-only.")
+
+    def old_value_label(self):
+        return value_label(self.old_value)
+
+    def new_value_label(self):
+        return value_label(self.new_value)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """The demo host's manage.py."""
+
 import os
 import sys
 

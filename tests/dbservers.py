@@ -176,8 +176,13 @@ def _step(cmd: list[str], directory: Path, log: Path, system_user: str) -> None:
         out.flush()
         try:
             result = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=directory, env=_env(directory), timeout=START_TIMEOUT,
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=directory,
+                env=_env(directory),
+                timeout=START_TIMEOUT,
                 **_run_as(system_user),
             )
         except subprocess.TimeoutExpired:
@@ -193,9 +198,15 @@ def _spawn(cmd, directory, log, system_user, death_signal) -> subprocess.Popen:
         # Own session: a Ctrl-C in the terminal must not shut the server down
         # under the still-running test teardown; stop()/atexit handle it.
         return subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=directory, env=_env(directory), start_new_session=True,
-            preexec_fn=_die_with_parent(death_signal), **_run_as(system_user),
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=directory,
+            env=_env(directory),
+            start_new_session=True,
+            preexec_fn=_die_with_parent(death_signal),
+            **_run_as(system_user),
         )
 
 
@@ -235,8 +246,24 @@ def start_postgresql() -> Server:
     data = directory / "data"
     # C.UTF-8 keeps UPPER()/LOWER() (used by iexact/icontains) Unicode-aware
     # while collating bytewise; --no-sync: the cluster is thrown away anyway.
-    _step([initdb, "-D", str(data), "-U", "cursus", "--auth=trust", "-E", "UTF8",
-           "--locale=C.UTF-8", "--no-sync", "--no-instructions"], directory, log, "postgres")
+    _step(
+        [
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "cursus",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            "--no-instructions",
+        ],
+        directory,
+        log,
+        "postgres",
+    )
     settings = {
         "listen_addresses": "",
         "unix_socket_directories": str(directory),
@@ -271,12 +298,14 @@ def start_postgresql() -> Server:
             "HOST": str(directory),
             "PORT": str(PG_PORT),
         },
-        log_path=log, process=process, directory=directory, stop_signal=signal.SIGQUIT,
+        log_path=log,
+        process=process,
+        directory=directory,
+        stop_signal=signal.SIGQUIT,
     )
     _live.add(server)
     try:
-        _step([createdb, "-h", str(directory), "-p", str(PG_PORT), "-U", "cursus", DB_NAME],
-              directory, log, "postgres")
+        _step([createdb, "-h", str(directory), "-p", str(PG_PORT), "-U", "cursus", DB_NAME], directory, log, "postgres")
     except ServerUnavailable:
         server.stop()
         raise
@@ -309,24 +338,42 @@ def start_mariadb() -> Server:
         "--innodb-buffer-pool-size=64M",
         "--innodb-log-file-size=16M",
         "--innodb-flush-log-at-trx-commit=0",
-        "--innodb-flush-method=nosync",   # no fsync at all: throwaway data
+        "--innodb-flush-method=nosync",  # no fsync at all: throwaway data
         "--loose-innodb-doublewrite=0",
         "--loose-innodb-use-native-aio=0",  # native AIO fails on some tmpfs/containers
     ]
     # --no-defaults must come first: never read /etc/mysql/my.cnf.
-    _step([install_db, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal",
-           "--skip-test-db", "--skip-name-resolve", *innodb], directory, log, "mysql")
+    _step(
+        [
+            install_db,
+            "--no-defaults",
+            f"--datadir={data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            "--skip-name-resolve",
+            *innodb,
+        ],
+        directory,
+        log,
+        "mysql",
+    )
     # Runs before the server accepts connections, so the DB exists when ready.
     init_sql = directory / "init.sql"
-    init_sql.write_text(
-        f"CREATE DATABASE IF NOT EXISTS {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n"
-    )
+    init_sql.write_text(f"CREATE DATABASE IF NOT EXISTS {DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n")
     cmd = [
-        mariadbd, "--no-defaults", f"--datadir={data}", f"--socket={sock}",
-        f"--pid-file={directory / 'mysqld.pid'}", f"--init-file={init_sql}",
-        "--skip-networking", "--skip-name-resolve", "--skip-log-bin",
-        "--default-storage-engine=InnoDB", "--max-connections=200",
-        "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+        mariadbd,
+        "--no-defaults",
+        f"--datadir={data}",
+        f"--socket={sock}",
+        f"--pid-file={directory / 'mysqld.pid'}",
+        f"--init-file={init_sql}",
+        "--skip-networking",
+        "--skip-name-resolve",
+        "--skip-log-bin",
+        "--default-storage-engine=InnoDB",
+        "--max-connections=200",
+        "--character-set-server=utf8mb4",
+        "--collation-server=utf8mb4_unicode_ci",
         *innodb,
     ]
     # SIGKILL is fine for MariaDB (single process, data thrown away) and saves
@@ -356,7 +403,10 @@ def start_mariadb() -> Server:
             "OPTIONS": {"charset": "utf8mb4"},
             "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
         },
-        log_path=log, process=process, directory=directory, stop_signal=signal.SIGKILL,
+        log_path=log,
+        process=process,
+        directory=directory,
+        stop_signal=signal.SIGKILL,
     )
     _live.add(server)
     return server

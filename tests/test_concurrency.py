@@ -49,7 +49,9 @@ def test_twenty_threads_race_for_the_last_five_seats():
 
     assert sorted(o.result for o in outcomes).count(Result.REGISTERED) == 5
     assert Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED).count() == 10
-    waiting = list(Registration.objects.filter(session=session, status=RegistrationStatus.WAITING).order_by("waiting_order"))
+    waiting = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.WAITING).order_by("waiting_order")
+    )
     assert len(waiting) == 15
     reported = {o.user.pk: o.position for o in outcomes if o.result == Result.WAITING}
     assert sorted(reported.values()) == list(range(1, 16))
@@ -77,7 +79,9 @@ def test_two_admins_registering_the_same_user_at_once_make_one_row():
     user = UserFactory()
     admins = UserFactory.create_batch(2, is_staff=True)
 
-    outcomes = race(2, lambda i: service.register(user=user, sessions=[session.pk], role=Role.LEARNER, actor=admins[i])[0])
+    outcomes = race(
+        2, lambda i: service.register(user=user, sessions=[session.pk], role=Role.LEARNER, actor=admins[i])[0]
+    )
 
     assert sorted(o.result for o in outcomes) == sorted([Result.REGISTERED, Result.ALREADY_REGISTERED])
     assert Registration.objects.filter(user=user, session=session).count() == 1

@@ -165,7 +165,9 @@ def test_the_admin_has_something_to_show(demo):
     statuses = dict(_query(demo, "SELECT status, COUNT(*) FROM cursus_xblock_registration GROUP BY status"))
     assert statuses.get("pending", 0) >= 1
     assert statuses.get("cancelled", 0) >= 1
-    attendance = dict(_query(demo, "SELECT attendance, COUNT(*) FROM cursus_xblock_eventregistration GROUP BY attendance"))
+    attendance = dict(
+        _query(demo, "SELECT attendance, COUNT(*) FROM cursus_xblock_eventregistration GROUP BY attendance")
+    )
     assert {"present", "absent_justified", "absent_unjustified"} <= set(attendance)
     reasons = [reason for (reason,) in _query(demo, "SELECT reason FROM cursus_xblock_registrationhistory")]
     assert "Données de démonstration" in reasons

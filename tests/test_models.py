@@ -121,7 +121,9 @@ def test_registrations_protect_their_user_and_session_from_deletion():
 
 
 def test_course_defaults_prefill_a_new_session():
-    course = CourseFactory(default_capacity=12, default_validation_required=True, default_workspace_key="course-v1:O+C+R")
+    course = CourseFactory(
+        default_capacity=12, default_validation_required=True, default_workspace_key="course-v1:O+C+R"
+    )
     assert course.session_defaults()["capacity"] == 12
     assert course.session_defaults()["validation_required"] is True
     assert str(course) == f"{course.title} [{course.code}]"

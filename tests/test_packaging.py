@@ -21,18 +21,25 @@ def test_wheel_ships_code_migrations_templates_static_locale_and_entry_points(tm
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
         check=True,
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("cursus_xblock-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
 
-    package_files = {
-        name
-        for name in _tracked_files()
-        if name.startswith("cursus_xblock/") and (ROOT / name).is_file()
-    }
+    package_files = {name for name in _tracked_files() if name.startswith("cursus_xblock/") and (ROOT / name).is_file()}
     assert package_files - names == set()
     assert "cursus_xblock/migrations/0001_initial.py" in names
     assert "cursus_xblock/locale/fr/LC_MESSAGES/django.mo" in names

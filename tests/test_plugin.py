@@ -12,7 +12,8 @@ from edx_django_utils.plugins import add_plugins, get_plugin_apps, get_plugin_ur
 
 from cursus_xblock.backends import get_backend
 from cursus_xblock.backends.groups import GroupsWorkspaceBackend, group_name
-from cursus_xblock.conf import DEFAULTS, settings as cursus_settings
+from cursus_xblock.conf import DEFAULTS
+from cursus_xblock.conf import settings as cursus_settings
 
 
 @pytest.mark.parametrize("project_type", ["lms.djangoapp", "cms.djangoapp"])

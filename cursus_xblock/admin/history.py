@@ -47,7 +47,9 @@ class RegistrationHistoryAdmin(admin.ModelAdmin):
     @admin.display(description=_("person"), ordering="registration__user__last_name")
     def person(self, entry):
         registration = entry.registration
-        return format_html('{}<br><span class="quiet">{}</span>', person_name(registration.user), registration.get_role_display())
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', person_name(registration.user), registration.get_role_display()
+        )
 
     @admin.display(description=_("session or event"))
     def target(self, entry):

@@ -115,8 +115,10 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
             status=RegistrationStatus.WAITING,
             waiting_order__lt=OuterRef("waiting_order"),
         )
-        return super().get_queryset(request).annotate(
-            waiting_ahead=Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1])
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(waiting_ahead=Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1]))
         )
 
     @admin.display(description=_("person"), ordering="user__last_name")
@@ -136,7 +138,10 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("history"))
     def history_link(self, registration):
-        url = reverse("admin:cursus_xblock_registrationhistory_changelist") + f"?registration__id__exact={registration.pk}"
+        url = (
+            reverse("admin:cursus_xblock_registrationhistory_changelist")
+            + f"?registration__id__exact={registration.pk}"
+        )
         return format_html('<a href="{}">{}</a>', url, _("History"))
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -146,7 +151,11 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             outcomes = registration_service.register(
-                user=data["user"], sessions=list(data["sessions"]), role=data["role"], actor=request.user, reason=data["reason"]
+                user=data["user"],
+                sessions=list(data["sessions"]),
+                role=data["role"],
+                actor=request.user,
+                reason=data["reason"],
             )
             _report(self, request, outcomes)
             return HttpResponseRedirect(reverse("admin:cursus_xblock_registration_changelist"))
@@ -247,7 +256,9 @@ class EventRegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     @admin.display(description=_("event"), ordering="event__start")
     def event_name(self, event_registration):
         return format_html(
-            '{}<br><span class="quiet">{}</span>', event_registration.event.name, event_registration.registration.session
+            '{}<br><span class="quiet">{}</span>',
+            event_registration.event.name,
+            event_registration.registration.session,
         )
 
     @admin.action(permissions=["manage_registrations"], description=_("Mark as present"))
@@ -266,14 +277,20 @@ class EventRegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         done = 0
         for event_registration in queryset:
             try:
-                attendance_service.attendance_mark(event_registration=event_registration, state=state, actor=request.user)
+                attendance_service.attendance_mark(
+                    event_registration=event_registration, state=state, actor=request.user
+                )
             except RegistrationError as exc:
                 self.message_user(request, f"{event_registration}: {exc.message}", messages.ERROR)
             else:
                 done += 1
         self.message_user(
             request,
-            ngettext("Attendance recorded for %(count)d participant.", "Attendance recorded for %(count)d participants.", done)
+            ngettext(
+                "Attendance recorded for %(count)d participant.",
+                "Attendance recorded for %(count)d participants.",
+                done,
+            )
             % {"count": done},
             messages.SUCCESS,
         )

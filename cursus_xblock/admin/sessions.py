@@ -77,9 +77,12 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
             .annotate(
                 seats_taken=Count(
                     "registrations",
-                    filter=learners & Q(registrations__status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)),
+                    filter=learners
+                    & Q(registrations__status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)),
                 ),
-                waiting_count=Count("registrations", filter=learners & Q(registrations__status=RegistrationStatus.WAITING)),
+                waiting_count=Count(
+                    "registrations", filter=learners & Q(registrations__status=RegistrationStatus.WAITING)
+                ),
             )
         )
 
@@ -133,12 +136,13 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
             [
                 ngettext("%(count)d confirmed", "%(count)d confirmed", confirmed) % {"count": confirmed},
                 ngettext("%(count)d pending validation", "%(count)d pending validation", pending) % {"count": pending},
-                ngettext("%(count)d on the waiting list", "%(count)d on the waiting list", waiting) % {"count": waiting},
+                ngettext("%(count)d on the waiting list", "%(count)d on the waiting list", waiting)
+                % {"count": waiting},
             ]
         )
         return format_html(
-            '{learners_label}: {learners} · {trainers_label}: {trainers} — <a href="{registrations_url}">{list_label}</a>'
-            ' · <a href="{history_url}">{history_label}</a>',
+            "{learners_label}: {learners} · {trainers_label}: {trainers} — "
+            '<a href="{registrations_url}">{list_label}</a> · <a href="{history_url}">{history_label}</a>',
             learners_label=_("Learners"),
             learners=learners,
             trainers_label=_("Trainers"),

@@ -15,7 +15,6 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 GROUPS_BACKEND = "cursus_xblock.backends.groups.GroupsWorkspaceBackend"
-OPENEDX_BACKEND = "cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend"
 
 
 class WorkspaceRefused(Exception):
@@ -50,20 +49,10 @@ class BaseWorkspaceBackend:
 
 
 def backend_path():
+    """The configured path; empty means the groups backend (an Open edX one is chosen by setting)."""
     from ..conf import settings
 
-    if settings.WORKSPACE_BACKEND:
-        return settings.WORKSPACE_BACKEND
-    return OPENEDX_BACKEND if _edx_platform_importable() else GROUPS_BACKEND
-
-
-def _edx_platform_importable():
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("common.djangoapps.student") is not None
-    except (ImportError, ValueError):
-        return False
+    return settings.WORKSPACE_BACKEND or GROUPS_BACKEND
 
 
 @lru_cache(maxsize=None)

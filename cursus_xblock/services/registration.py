@@ -124,8 +124,7 @@ def register_to_events(*, registration, events, actor=None, reason=""):
     if missing:
         raise Event.DoesNotExist(f"Unknown events: {sorted(missing)}")
     existing = {
-        er.event_id: er
-        for er in EventRegistration.objects.filter(registration=registration, event_id__in=locked)
+        er.event_id: er for er in EventRegistration.objects.filter(registration=registration, event_id__in=locked)
     }
     outcomes = []
     for event_id in dict.fromkeys(event_ids):
@@ -147,9 +146,7 @@ def unregister_from_event(*, event_registration, actor=None, reason=""):
     promoted = []
     if previous == RegistrationStatus.CONFIRMED:
         promoted = _promote_event_waiting(event, actor, now)
-    return UnregisterOutcome(
-        registration=event_registration, previous_status=previous, changed=True, promoted=promoted
-    )
+    return UnregisterOutcome(registration=event_registration, previous_status=previous, changed=True, promoted=promoted)
 
 
 def seats_taken(session):
@@ -278,7 +275,9 @@ def _register_batch(session, users, role, actor, reason, now):
     if not changed:
         return outcomes
     Registration.objects.bulk_create(to_create)
-    Registration.objects.bulk_update(to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"])
+    Registration.objects.bulk_update(
+        to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"]
+    )
     # Re-read: bulk_create does not return primary keys on every database.
     saved = {
         r.user_id: r
@@ -408,9 +407,11 @@ def _promote_waiting(session, actor, now):
         return []
     if session.has_started(now) and not settings.PROMOTE_AFTER_START:
         return []
-    waiting = Registration.objects.select_related("user").filter(
-        session=session, role=Role.LEARNER, status=RegistrationStatus.WAITING
-    ).order_by("waiting_order", "pk")
+    waiting = (
+        Registration.objects.select_related("user")
+        .filter(session=session, role=Role.LEARNER, status=RegistrationStatus.WAITING)
+        .order_by("waiting_order", "pk")
+    )
     if session.capacity is not None:
         free = session.capacity - _seat_counts(session)["taken"]
         if free <= 0:
@@ -463,7 +464,9 @@ def _register_auto_events(session, registrations, actor, now, reason=""):
     if not changed:
         return
     EventRegistration.objects.bulk_create(to_create)
-    EventRegistration.objects.bulk_update(to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"])
+    EventRegistration.objects.bulk_update(
+        to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"]
+    )
     saved = {
         (er.registration_id, er.event_id): er
         for er in EventRegistration.objects.filter(registration_id__in=reg_ids, event__in=events)
@@ -506,9 +509,7 @@ def _register_to_event(registration, event, current, actor, reason, now):
     limited = event.capacity is not None and registration.role == Role.LEARNER
     if limited:
         counts = EventRegistration.objects.filter(event=event).aggregate(
-            taken=Count(
-                "pk", filter=Q(status=RegistrationStatus.CONFIRMED, registration__role=Role.LEARNER)
-            ),
+            taken=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED, registration__role=Role.LEARNER)),
             last_order=Max("waiting_order"),
         )
         if counts["taken"] >= event.capacity:

@@ -1,4 +1,5 @@
 """WSGI entry of the demo host."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

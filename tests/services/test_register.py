@@ -229,7 +229,11 @@ def test_unregister_promotes_the_first_waiting_learner(admin_user, in_group):
     assert not in_group(seated, session.workspace_key, "collaborator")
     assert in_group(first_waiting, session.workspace_key, "collaborator")
     promoted = RegistrationHistory.objects.get(action=HistoryAction.PROMOTED)
-    assert (promoted.registration.user, promoted.old_value, promoted.new_value) == (first_waiting, "waiting", "confirmed")
+    assert (promoted.registration.user, promoted.old_value, promoted.new_value) == (
+        first_waiting,
+        "waiting",
+        "confirmed",
+    )
     assert service.waiting_position(Registration.objects.get(user=second_waiting)) == 1
 
 
@@ -319,7 +323,10 @@ def test_auto_events_follow_the_session_registration_and_manual_ones_do_not():
 def test_manual_events_have_their_own_capacity_and_waiting_list():
     session = SessionFactory()
     workshop = EventFactory(session=session, registration_type=EventRegistrationType.MANUAL, capacity=1)
-    regs = [o.registration for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)]
+    regs = [
+        o.registration
+        for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
+    ]
 
     (first,) = service.register_to_events(registration=regs[0], events=[workshop])
     (second,) = service.register_to_events(registration=regs[1], events=[workshop])
@@ -337,7 +344,10 @@ def test_events_of_another_session_or_for_unconfirmed_people_are_refused():
     session = SessionFactory(capacity=1)
     foreign = EventFactory(registration_type=EventRegistrationType.MANUAL)
     mine = EventFactory(session=session, registration_type=EventRegistrationType.MANUAL)
-    seated, waiting = [o.registration for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)]
+    seated, waiting = [
+        o.registration
+        for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
+    ]
 
     (other,) = service.register_to_events(registration=seated, events=[foreign])
     (queued,) = service.register_to_events(registration=waiting, events=[mine])

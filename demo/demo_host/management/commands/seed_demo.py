@@ -504,7 +504,7 @@ class Command(BaseCommand):
         session.full_clean()
         session.save()
         events = []
-        for spec, (event_start, event_end) in zip(plan["events"], event_dates):
+        for spec, (event_start, event_end) in zip(plan["events"], event_dates, strict=True):
             event = Event(
                 session=session,
                 name=spec["name"],
@@ -524,7 +524,7 @@ class Command(BaseCommand):
 
         if shift:
             Session.objects.filter(pk=session.pk).update(start=start, end=end)
-            for event, (event_start, event_end) in zip(events, event_dates):
+            for event, (event_start, event_end) in zip(events, event_dates, strict=True):
                 Event.objects.filter(pk=event.pk).update(start=event_start, end=event_end)
             self._attendance(session, learner_indexes, learners, admin)
         return session
@@ -545,9 +545,7 @@ class Command(BaseCommand):
 
     def _follow_up(self, session, plan, events, learners, admin):
         """Validations, refusals, an unregistration and a manual event, each through its service."""
-        pending = list(
-            Registration.objects.filter(session=session, status=RegistrationStatus.PENDING).order_by("pk")
-        )
+        pending = list(Registration.objects.filter(session=session, status=RegistrationStatus.PENDING).order_by("pk"))
         for registration in pending[: plan.get("validate", 0)]:
             validate(registration=registration, actor=admin, reason="Accord du responsable hiérarchique.")
         if "refuse" in plan:
