@@ -237,6 +237,11 @@ def _register_batch(session, users, role, actor, reason, now):
     refusal = session_refusal(session, now)
     counts = _seat_counts(session) if role == Role.LEARNER and not refusal else None
 
+    positions = (
+        _waiting_positions(session, role)
+        if any(r.status == RegistrationStatus.WAITING for r in existing.values())
+        else {}
+    )
     outcomes, to_create, to_update, previous = [], [], [], {}
     for user in users:
         current = existing.get(user.pk)
@@ -248,7 +253,7 @@ def _register_batch(session, users, role, actor, reason, now):
                     session=session,
                     result=Result.ALREADY_REGISTERED,
                     registration=current,
-                    position=waiting_position(current),
+                    position=positions.get(current.pk),
                 )
             )
             continue
@@ -307,6 +312,13 @@ def _register_batch(session, users, role, actor, reason, now):
             confirmed.append(saved_row)
     _on_confirmed(session, confirmed, actor, now, reason)
     return outcomes
+
+
+def _waiting_positions(session, role):
+    """{registration id: 1-based rank} for the whole waiting list of the session, in one query."""
+    waiting = Registration.objects.filter(session=session, role=role, status=RegistrationStatus.WAITING)
+    ordered = waiting.order_by("waiting_order", "pk").values_list("pk", flat=True)
+    return {pk: rank for rank, pk in enumerate(ordered, start=1)}
 
 
 def _seat_counts(session):

@@ -389,3 +389,15 @@ def test_batch_registration_uses_the_same_number_of_queries_for_10_and_100_users
             service.register_users(session=session, users=users, role=Role.LEARNER)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_already_waiting_people_are_told_their_current_position_in_one_query(django_assert_max_num_queries):
+    session = SessionFactory(capacity=1)
+    users = UserFactory.create_batch(6)
+    service.register_users(session=session, users=users, role=Role.LEARNER)
+
+    with django_assert_max_num_queries(8):  # savepoints, lock, rows, ranks, seats: not one per person
+        again = service.register_users(session=session, users=users, role=Role.LEARNER)
+
+    assert [o.result for o in again] == [Result.ALREADY_REGISTERED] * 6
+    assert [o.position for o in again] == [None, 1, 2, 3, 4, 5]
