@@ -21,6 +21,17 @@ DEFAULTS = {
     "GROUP_NAME_TEMPLATE": "cursus:{workspace}:{role}",
     # Promote waiting learners after the session has started (off: a late seat stays empty).
     "PROMOTE_AFTER_START": False,
+    # Minimum attendance rate (percent of the hours of the person's events) for a certificate.
+    "CERTIFICATE_MIN_ATTENDANCE": 0,
+    # Replace or add document generators: {kind: "dotted.path.Generator"} (after entry points).
+    "DOCUMENT_GENERATORS": {},
+    # Logo printed on documents: a path inside cursus_xblock/static/ or a data: URL; empty: none.
+    "DOCUMENT_LOGO": "",
+    # Name printed on documents; empty: the host's PLATFORM_NAME (Open edX), else "Cursus".
+    "PLATFORM_NAME": "",
+    # Absolute root of verification links (https://lms.example.org); empty: the host's
+    # LMS_ROOT_URL (Open edX), else http://localhost:8000.
+    "SITE_URL": "",
 }
 
 

@@ -1,4 +1,4 @@
-"""The training data model: courses, sessions, events, registrations and their history.
+"""Training: courses, sessions, events, registrations and their history.
 
 Uniqueness of a registration is a plain unique constraint on (user, session, role) — one row per
 triple whose status changes — because MySQL/MariaDB ignore conditional unique constraints and
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .compat import check_constraint
+from ..compat import check_constraint
 
 
 def validate_time_zone(value):
@@ -70,6 +70,34 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduledModel(TimeStampedModel):
+    """Counts changes of its dates, so calendar invitations can say « this replaces the last one ».
+
+    ``schedule_sequence`` is the iCalendar SEQUENCE of what was sent: it goes up by one each time
+    ``save()`` stores a different start or end. (A queryset ``update()`` bypasses it.)
+    """
+
+    schedule_sequence = models.PositiveIntegerField(_("schedule revision"), default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_schedule", None)
+        if stored is not None and None not in stored and stored != (self.start, self.end):
+            self.schedule_sequence += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "schedule_sequence"}
+        super().save(*args, **kwargs)
+        self._stored_schedule = (self.start, self.end)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_schedule = (instance.__dict__.get("start"), instance.__dict__.get("end"))
+        return instance
 
 
 class Course(TimeStampedModel):
@@ -138,7 +166,7 @@ class SessionQuerySet(models.QuerySet):
         )
 
 
-class Session(TimeStampedModel):
+class Session(ScheduledModel):
     """One dated run of a course, with its capacity, registration rules and workspace.
 
     .. no_pii:
@@ -222,7 +250,7 @@ class Session(TimeStampedModel):
         return self.end <= (now or timezone.now())
 
 
-class Event(TimeStampedModel):
+class Event(ScheduledModel):
     """A dated slot (séance) of a session.
 
     .. no_pii:

@@ -1,0 +1,46 @@
+"""The data model: training (courses, sessions, events, registrations, history) and documents."""
+
+from .documents import DocumentKind, DocumentTemplate, DocumentTemplateVersion, IssuedDocument
+from .training import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Attendance,
+    Course,
+    Event,
+    EventRegistration,
+    EventRegistrationType,
+    HistoryAction,
+    Registration,
+    RegistrationHistory,
+    RegistrationStatus,
+    Role,
+    Session,
+    SessionStatus,
+    default_time_zone,
+    validate_time_zone,
+    value_label,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "SEAT_STATUSES",
+    "Attendance",
+    "Course",
+    "DocumentKind",
+    "DocumentTemplate",
+    "DocumentTemplateVersion",
+    "Event",
+    "EventRegistration",
+    "EventRegistrationType",
+    "HistoryAction",
+    "IssuedDocument",
+    "Registration",
+    "RegistrationHistory",
+    "RegistrationStatus",
+    "Role",
+    "Session",
+    "SessionStatus",
+    "default_time_zone",
+    "validate_time_zone",
+    "value_label",
+]

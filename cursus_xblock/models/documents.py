@@ -1,0 +1,158 @@
+"""Documents: editable templates (every edit kept as a version) and the register of issued documents.
+
+An issued document points to the exact template version that made it and keeps a snapshot of what
+it certified (holder, course, session, dates), so it can be verified years later even if the
+session is renamed or the holder's account retired.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .training import Event, Registration, TimeStampedModel
+
+
+class DocumentKind(models.TextChoices):
+    SESSION_INVITATION = "session_invitation", _("Session invitation")
+    EVENT_INVITATION = "event_invitation", _("Event invitation")
+    SESSION_CERTIFICATE = "session_certificate", _("Session certificate of attendance")
+    EVENT_CERTIFICATE = "event_certificate", _("Event certificate of attendance")
+
+    @property
+    def for_event(self):
+        return self in (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE)
+
+    @property
+    def is_certificate(self):
+        return self in (DocumentKind.SESSION_CERTIFICATE, DocumentKind.EVENT_CERTIFICATE)
+
+
+class DocumentTemplate(TimeStampedModel):
+    """An administrator's template for one kind of document in one language.
+
+    .. no_pii:
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    language = models.CharField(_("language"), max_length=16, help_text=_("Language code, e.g. fr or en."))
+    name = models.CharField(_("name"), max_length=255)
+    email_subject = models.CharField(_("e-mail subject"), max_length=255, blank=True)
+    email_body = models.TextField(_("e-mail body"), blank=True, help_text=_("Plain text; same placeholders."))
+    body = models.TextField(_("HTML body"), help_text=_("HTML in Django's template language, with the placeholders."))
+    css = models.TextField(_("CSS"), blank=True)
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("Used when nobody picks a template for this kind and language.")
+    )
+    # "kind:language" for the default template, NULL otherwise: a plain unique column enforces one
+    # default per (kind, language) on every database (MySQL ignores conditional constraints).
+    default_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["kind", "language", "name"]
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()}, {self.language})"
+
+    def save(self, *args, **kwargs):
+        self.default_key = f"{self.kind}:{self.language}" if self.is_default else None
+        super().save(*args, **kwargs)
+
+    @property
+    def current_version(self):
+        return self.versions.get(number=self.version)
+
+
+class DocumentTemplateVersion(models.Model):
+    """A frozen copy of a template as it was at one save: issued documents point here.
+
+    .. no_pii:
+    """
+
+    template = models.ForeignKey(
+        DocumentTemplate, on_delete=models.CASCADE, related_name="versions", verbose_name=_("template")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    language = models.CharField(_("language"), max_length=16)
+    name = models.CharField(_("name"), max_length=255)
+    email_subject = models.CharField(_("e-mail subject"), max_length=255, blank=True)
+    email_body = models.TextField(_("e-mail body"), blank=True)
+    body = models.TextField(_("HTML body"))
+    css = models.TextField(_("CSS"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    created_at = models.DateTimeField(_("saved on"), default=timezone.now)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="cursus_template_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.number}"
+
+
+def issued_document_path(document, filename):
+    return f"cursus/documents/{document.issued_at:%Y/%m}/{document.verification_code}.pdf"
+
+
+class IssuedDocument(models.Model):
+    """One generated invitation or certificate, kept as issued: file, checksum, template version.
+
+    .. pii: The holder's name (snapshot) and a link to their registration; the stored PDF names them.
+    .. pii_types: name, id
+    .. pii_retirement: local_api
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="documents", verbose_name=_("registration")
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("event")
+    )
+    template_version = models.ForeignKey(
+        DocumentTemplateVersion, on_delete=models.PROTECT, related_name="documents", verbose_name=_("template version")
+    )
+    holder_name = models.CharField(_("holder"), max_length=255)
+    details = models.JSONField(
+        _("certified details"), default=dict, help_text=_("What the document stated, as issued.")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued on"), default=timezone.now, db_index=True)
+    verification_code = models.CharField(_("verification code"), max_length=32, unique=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("file"), upload_to=issued_document_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=100, default="application/pdf")
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    emailed_at = models.DateTimeField(_("e-mailed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("issued document")
+        verbose_name_plural = _("issued documents")
+        indexes = [models.Index(fields=["registration", "kind"], name="cursus_issued_reg_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.holder_name} ({self.verification_code})"
