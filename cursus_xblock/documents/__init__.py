@@ -1,0 +1,1 @@
+"""Documents: invitations and certificates, from administrators' templates to PDF and calendar files."""
