@@ -8,4 +8,5 @@ app_name = "cursus_xblock"
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("verify/<str:code>/", views.verify, name="verify"),
 ]

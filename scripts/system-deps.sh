@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs that this machine lacks: MariaDB (server and
-# client headers, for mysqlclient) and PostgreSQL. Needs root (or sudo); otherwise says what is
-# missing and goes on: the tests that need a server then skip (or fail under CI=true).
+# client headers, for mysqlclient), PostgreSQL, and the libraries WeasyPrint loads to render PDFs
+# (Pango, HarfBuzz subset). Needs root (or sudo); otherwise says what is missing and goes on: the
+# tests that need a server then skip (or fail under CI=true), the PDF tests fail.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,12 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bi
   need+=(postgresql)
 fi
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
+# WeasyPrint (documents/render.py) opens these with dlopen. Read the cache once: `ldconfig -p | grep -q`
+# can fail under pipefail (SIGPIPE to ldconfig) when grep stops reading early.
+libs="$({ command -v ldconfig >/dev/null 2>&1 && ldconfig -p; } || /sbin/ldconfig -p 2>/dev/null || true)"
+grep -q 'libpango-1\.0\.so\.0' <<<"$libs" || need+=(libpango-1.0-0)
+grep -q 'libpangoft2-1\.0\.so\.0' <<<"$libs" || need+=(libpangoft2-1.0-0)
+grep -q 'libharfbuzz-subset\.so\.0' <<<"$libs" || need+=(libharfbuzz-subset0)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -21,7 +28,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   SUDO="sudo"
 else
-  echo "system-deps: missing ${need[*]} and no root: install them to run the database tests." >&2
+  echo "system-deps: missing ${need[*]} and no root: install them to run the database and PDF tests." >&2
   exit 0
 fi
 echo "system-deps: installing ${need[*]}"

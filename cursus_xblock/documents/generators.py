@@ -1,0 +1,159 @@
+"""The four built-in document generators: session/event invitation and certificate of attendance.
+
+A generator decides whether the document may be issued for this registration (``check``),
+builds its placeholders and renders the template version into a PDF. It does not record
+anything: ``services.documents.issue`` does, for whatever generator the registry returns.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import settings
+from ..models import Attendance, DocumentKind, EventRegistration, RegistrationStatus, Role
+from . import placeholders, render
+from .templating import render_template
+
+
+@dataclass(frozen=True)
+class Document:
+    content: bytes
+    filename: str
+    media_type: str = "application/pdf"
+
+
+class DocumentRefused(Exception):
+    """This document cannot be issued for this registration; ``message`` says why."""
+
+    def __init__(self, message, *, code):
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+NOT_CONFIRMED = _("Only a confirmed registration can receive this document.")
+NOT_A_LEARNER = _("Certificates of attendance are for learners.")
+NOT_STARTED = _("A certificate of attendance can only be issued once the session or event has started.")
+NOT_IN_EVENT = _("This person is not registered to this event.")
+ABSENT = _("This person was absent from this event.")
+NO_ATTENDANCE = _("No attendance has been recorded yet, and certificates require %(minimum)s%% attendance.")
+LOW_ATTENDANCE = _("Attendance of %(rate)s%% is below the %(minimum)s%% required for a certificate.")
+
+
+class DocumentGenerator:
+    """Base class: subclass and register under a kind (entry point or setting) to add or replace one."""
+
+    kind = None
+    needs_event = False
+
+    def check(self, *, registration, event=None, now=None):
+        """Raise ``DocumentRefused`` when this document may not be issued."""
+        if registration.status != RegistrationStatus.CONFIRMED:
+            raise DocumentRefused(NOT_CONFIRMED, code="not_confirmed")
+        if self.needs_event:
+            event_registration = EventRegistration.objects.filter(registration=registration, event=event).first()
+            if event_registration is None or event_registration.status != RegistrationStatus.CONFIRMED:
+                raise DocumentRefused(NOT_IN_EVENT, code="not_in_event")
+
+    def context(
+        self, *, registration, template_version, event=None, verification_url="", verification_code="", issued_at=None
+    ):
+        return placeholders.build_context(
+            registration=registration,
+            language=template_version.language,
+            event=event,
+            verification_url=verification_url,
+            verification_code=verification_code,
+            qr_code=render.qr_code_data_uri(verification_url) if verification_url else "",
+            issued_at=issued_at,
+        )
+
+    def filename(self, *, registration, event=None):
+        user = registration.user
+        parts = [user.last_name or user.get_username(), user.first_name, self.kind]
+        name = "_".join(slugify(p) for p in parts if p)
+        return f"{name}.pdf"
+
+    def generate(
+        self,
+        *,
+        registration,
+        template_version,
+        actor=None,
+        event=None,
+        verification_url="",
+        verification_code="",
+        issued_at=None,
+    ):
+        self.check(registration=registration, event=event)
+        context = self.context(
+            registration=registration,
+            template_version=template_version,
+            event=event,
+            verification_url=verification_url,
+            verification_code=verification_code,
+            issued_at=issued_at,
+        )
+        html = render_template(template_version.body, context)
+        content = render.render_pdf(html, css=template_version.css)
+        return Document(content=content, filename=self.filename(registration=registration, event=event))
+
+
+class SessionInvitationGenerator(DocumentGenerator):
+    kind = DocumentKind.SESSION_INVITATION
+
+
+class EventInvitationGenerator(DocumentGenerator):
+    kind = DocumentKind.EVENT_INVITATION
+    needs_event = True
+
+
+class CertificateMixin:
+    def check(self, *, registration, event=None, now=None):
+        super().check(registration=registration, event=event)
+        if registration.role != Role.LEARNER:
+            raise DocumentRefused(NOT_A_LEARNER, code="not_a_learner")
+        started = (event or registration.session).start <= (now or timezone.now())
+        if not started:
+            raise DocumentRefused(NOT_STARTED, code="not_started")
+
+
+class SessionCertificateGenerator(CertificateMixin, DocumentGenerator):
+    kind = DocumentKind.SESSION_CERTIFICATE
+
+    def check(self, *, registration, event=None, now=None):
+        super().check(registration=registration, event=event, now=now)
+        minimum = settings.CERTIFICATE_MIN_ATTENDANCE
+        if not minimum:
+            return
+        summary = placeholders.attendance_summary(registration)
+        if summary["rate"] is None:
+            raise DocumentRefused(NO_ATTENDANCE % {"minimum": minimum}, code="attendance_not_recorded")
+        if summary["rate"] < minimum:
+            raise DocumentRefused(
+                LOW_ATTENDANCE % {"rate": summary["rate"], "minimum": minimum}, code="attendance_too_low"
+            )
+
+
+class EventCertificateGenerator(CertificateMixin, DocumentGenerator):
+    kind = DocumentKind.EVENT_CERTIFICATE
+    needs_event = True
+
+    def check(self, *, registration, event=None, now=None):
+        super().check(registration=registration, event=event, now=now)
+        attendance = EventRegistration.objects.get(registration=registration, event=event).attendance
+        if attendance in (Attendance.ABSENT_JUSTIFIED, Attendance.ABSENT_UNJUSTIFIED):
+            raise DocumentRefused(ABSENT, code="absent")
+
+
+BUILT_IN = {
+    generator.kind: generator
+    for generator in (
+        SessionInvitationGenerator,
+        EventInvitationGenerator,
+        SessionCertificateGenerator,
+        EventCertificateGenerator,
+    )
+}

@@ -1,0 +1,201 @@
+"""HTML (already rendered by the document templates) to PDF bytes, with WeasyPrint.
+
+WeasyPrint is imported on first use, so the app imports and runs without it (or without the
+Pango libraries it loads); rendering then raises ``RendererUnavailable``.
+
+Templates are written by administrators, so what a document may load is closed: ``data:`` URLs
+and files inside ``cursus_xblock/static/``, nothing else (no network, no other file). A refused
+resource is logged on the ``cursus_xblock.documents`` logger and left out: the document renders
+without it. Relative URLs resolve against ``STATIC_BASE_URL``, the ``static/`` folder, like the
+names given to ``{% static %}``: ``<img src="cursus_xblock/img/logo.png">``.
+
+The bundled DejaVu fonts (``static/cursus_xblock/fonts``) are declared as "Cursus Sans" and
+"Cursus Serif" and "Cursus Sans" is the default family, so a PDF looks the same on every machine.
+"""
+
+import atexit
+import functools
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger("cursus_xblock.documents")
+
+#: The only folder whose files a document may load (fonts, images, stylesheets).
+STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
+#: Base URL of every document and stylesheet: relative URLs are paths inside ``STATIC_DIR``.
+STATIC_BASE_URL = STATIC_DIR.as_uri() + "/"
+#: The bundled fonts, relative to ``STATIC_DIR``.
+FONTS_DIR = "cursus_xblock/fonts"
+
+#: Debian packages of the libraries WeasyPrint loads when it is imported.
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+_FACES = (
+    ("Cursus Sans", "DejaVuSans.ttf", "normal", "normal"),
+    ("Cursus Sans", "DejaVuSans-Bold.ttf", "bold", "normal"),
+    ("Cursus Sans", "DejaVuSans-Oblique.ttf", "normal", "italic"),
+    ("Cursus Serif", "DejaVuSerif.ttf", "normal", "normal"),
+    ("Cursus Serif", "DejaVuSerif-Bold.ttf", "bold", "normal"),
+)
+
+#: ``@font-face`` rules of the bundled fonts (DejaVu, see ``fonts/LICENSE-DejaVu.txt``).
+FONT_FACES_CSS = "".join(
+    f'@font-face {{ font-family: "{family}"; src: url("{FONTS_DIR}/{filename}"); '
+    f"font-weight: {weight}; font-style: {style}; }}\n"
+    for family, filename, weight, style in _FACES
+)
+
+#: The stylesheet under every document: the fonts, and "Cursus Sans" as the default family. It is
+#: a user stylesheet, so a template's own styles (and the ``css`` given to ``render_pdf``) win.
+BASE_CSS = FONT_FACES_CSS + 'html { font-family: "Cursus Sans", sans-serif; }\n'
+
+_LOGGED_URL_LENGTH = 200
+
+
+class RendererUnavailable(ImproperlyConfigured):
+    """WeasyPrint, or the system libraries it needs, is not installed."""
+
+
+def _weasyprint():
+    """The ``weasyprint`` module, imported on first use."""
+    try:
+        import weasyprint
+    except OSError as exc:  # cffi could not load Pango, HarfBuzz or Fontconfig
+        raise RendererUnavailable(
+            f"WeasyPrint cannot load its system libraries ({exc}). On Debian or Ubuntu, install them "
+            f"with: apt-get install {SYSTEM_PACKAGES}"
+        ) from exc
+    except ImportError as exc:
+        raise RendererUnavailable(
+            f"WeasyPrint is not installed ({exc}): pip install 'weasyprint>=68.1', and on Debian or Ubuntu "
+            f"apt-get install {SYSTEM_PACKAGES}"
+        ) from exc
+    return weasyprint
+
+
+def static_path(url):
+    """The file inside ``STATIC_DIR`` that the ``file:`` URL ``url`` names, or ``None``.
+
+    The path is resolved first (``..``, symbolic links), so nothing outside the folder passes, and
+    it must be a regular file (not a folder, a device or a pipe).
+    """
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(unquote(parts.path))).resolve(strict=True)
+    except (ValueError, OSError):  # malformed URL, NUL byte, missing file, symlink loop …
+        return None
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        return None
+    return path
+
+
+class RefusedURL(ValueError):
+    """A document asked for a resource it may not load."""
+
+
+def _refuse(url, reason):
+    shown = url if len(url) <= _LOGGED_URL_LENGTH else url[:_LOGGED_URL_LENGTH] + "…"
+    logger.warning("Document resource refused (%s): %r", reason, shown)
+    raise RefusedURL(f"{reason}: {shown}")
+
+
+@functools.cache
+def _fetcher_class():
+    urls = _weasyprint().urls
+
+    class StaticOnlyURLFetcher(urls.URLFetcher):
+        """Serves ``data:`` URLs and files inside ``STATIC_DIR``; refuses and logs everything else.
+
+        A refusal is a ``RefusedURL`` (a ``ValueError``): WeasyPrint leaves the resource out and
+        goes on, unless the fetcher was made with ``fail_on_errors=True``, which turns it into a
+        ``FatalURLFetchingError`` that stops the rendering.
+        """
+
+        def __init__(self, *, fail_on_errors=False):
+            # The parent's opener only ever sees data: URLs, and never follows a redirect.
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=fail_on_errors)
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return super().fetch(url)
+            if scheme != "file":
+                _refuse(url, "only data: URLs and files of the app's static folder are allowed")
+            path = static_path(url)
+            if path is None:
+                _refuse(url, "not a file inside the app's static folder")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            # The resolved path as URL: WeasyPrint may read the file again from response.path.
+            return urls.URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    return StaticOnlyURLFetcher
+
+
+def make_url_fetcher(*, fail_on_errors=False):
+    """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files inside ``STATIC_DIR``.
+
+    ``fail_on_errors=True`` stops the rendering at the first refused or missing resource.
+    """
+    return _fetcher_class()(fail_on_errors=fail_on_errors)
+
+
+# Per thread: a FontConfiguration wraps a Pango font map, which is not meant to be shared by
+# threads rendering at the same time. Building it and loading the fonts takes a while.
+_local = threading.local()
+
+
+@atexit.register
+def _forget_base_stylesheet():
+    # While the interpreter still works: FontConfiguration.__del__ removes its temporary folder.
+    _local.__dict__.pop("base", None)
+
+
+def _base_stylesheet():
+    """``(url_fetcher, font_configuration, base CSS)`` of this thread, built on first use."""
+    base = getattr(_local, "base", None)
+    if base is None:
+        weasyprint = _weasyprint()
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = make_url_fetcher()
+        font_config = FontConfiguration()
+        css = weasyprint.CSS(string=BASE_CSS, base_url=STATIC_BASE_URL, url_fetcher=fetcher, font_config=font_config)
+        base = _local.base = (fetcher, font_config, css)
+    return base
+
+
+def render_pdf(html: str, *, css: str = "") -> bytes:
+    """The PDF of ``html`` (a complete document), styled by ``BASE_CSS`` then ``css``.
+
+    Resources are loaded by ``make_url_fetcher()``; refused ones are logged and left out. The same
+    HTML gives the same bytes (no creation date unless the HTML has ``<meta name="dcterms.created">``).
+    Raises ``RendererUnavailable`` when WeasyPrint or its libraries are missing.
+    """
+    weasyprint = _weasyprint()
+    fetcher, font_config, base_css = _base_stylesheet()
+    stylesheets = [base_css]
+    if css:
+        # Its @font-face rules join the thread's font configuration (once per distinct rule).
+        stylesheets.append(
+            weasyprint.CSS(string=css, base_url=STATIC_BASE_URL, url_fetcher=fetcher, font_config=font_config)
+        )
+    document = weasyprint.HTML(string=html, base_url=STATIC_BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config, presentational_hints=True)
+
+
+def qr_code_data_uri(text: str) -> str:
+    """A QR code of ``text`` (a verification URL) as an SVG ``data:`` URI, for ``<img src=…>``.
+
+    Vector, so sharp at any size: give the ``<img>`` a CSS width. Error correction M or better.
+    """
+    import segno
+
+    return segno.make_qr(text, error="m").svg_data_uri(border=4)

@@ -1,0 +1,380 @@
+"""Issuing invitations and certificates: the one entry point the admin, the API and the XBlock use.
+
+``issue`` picks the template (the default for the kind and language unless one is given), asks
+the registry's generator for the PDF, stores it with Django's storage API and records it with
+its checksum, template version and a random verification code. Generating again makes a new
+record; earlier ones stay as they were issued.
+"""
+
+import hashlib
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import settings
+from ..documents import calendar as ical
+from ..documents.generators import DocumentRefused
+from ..documents.registry import get_generator
+from ..documents.templating import TemplateError, compile_template, render_template
+from ..formatting import date_range
+from ..models import (
+    DocumentKind,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    EventRegistration,
+    IssuedDocument,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+
+VERSIONED_FIELDS = ("kind", "language", "name", "email_subject", "email_body", "body", "css")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
+
+NO_TEMPLATE = _("There is no template for this kind of document yet: create one in the admin.")
+WRONG_KIND = _("This template is for another kind of document.")
+EVENT_REQUIRED = _("Choose the event this document is about.")
+EVENT_ELSEWHERE = _("This event belongs to another session.")
+NO_EMAIL = _("This person has no e-mail address.")
+
+__all__ = ["DocumentRefused", "TemplateError", "issue", "template_save", "default_template", "verify"]
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_save(*, template, actor=None):
+    """Save a template after compiling it; a changed one gets a new version. The current version."""
+    for name in ("body", "email_subject", "email_body"):
+        try:
+            compile_template(getattr(template, name))
+        except TemplateError as exc:
+            exc.field = name
+            raise
+    latest = template.versions.order_by("-number").first() if template.pk else None
+    changed = latest is None or any(getattr(latest, f) != getattr(template, f) for f in VERSIONED_FIELDS)
+    if template.is_default:
+        others = DocumentTemplate.objects.filter(kind=template.kind, language=template.language, is_default=True)
+        if template.pk:
+            others = others.exclude(pk=template.pk)
+        others.update(is_default=False, default_key=None)
+    if changed:
+        template.version = (latest.number if latest else 0) + 1
+    template.save()
+    if not changed:
+        return latest
+    return DocumentTemplateVersion.objects.create(
+        template=template,
+        number=template.version,
+        created_by=actor,
+        **{name: getattr(template, name) for name in VERSIONED_FIELDS},
+    )
+
+
+def default_template(kind, language=None):
+    """The default template of ``kind`` in ``language`` (or its base language, the site's, any)."""
+    defaults = {t.language: t for t in DocumentTemplate.objects.filter(kind=kind, is_default=True)}
+    language = language or translation.get_language() or django_settings.LANGUAGE_CODE
+    for candidate in (language, language.split("-")[0], django_settings.LANGUAGE_CODE.split("-")[0]):
+        if candidate in defaults:
+            return defaults[candidate]
+    return next(iter(defaults.values()), None)
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+def site_url():
+    return (settings.SITE_URL or getattr(django_settings, "LMS_ROOT_URL", "") or "http://localhost:8000").rstrip("/")
+
+
+def verification_url(code):
+    return site_url() + reverse("cursus_xblock:verify", args=[code])
+
+
+def _new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+
+
+def _normalize(registration, event):
+    if isinstance(registration, EventRegistration):
+        event = event or registration.event
+        registration = registration.registration
+    registration = Registration.objects.select_related("user", "session__course").get(pk=registration.pk)
+    return registration, event
+
+
+def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False):
+    """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
+
+    ``registration`` is a session registration (or an event registration, which names the event).
+    Raises ``DocumentRefused`` with a message when the document cannot be issued.
+    """
+    kind = DocumentKind(kind)
+    registration, event = _normalize(registration, event)
+    if kind.for_event and event is None:
+        raise DocumentRefused(EVENT_REQUIRED, code="event_required")
+    if event is not None and event.session_id != registration.session_id:
+        raise DocumentRefused(EVENT_ELSEWHERE, code="event_elsewhere")
+    if not kind.for_event:
+        event = None
+    template = template or default_template(kind, language or _user_language(registration.user))
+    if template is None:
+        raise DocumentRefused(NO_TEMPLATE, code="no_template")
+    if template.kind != kind:
+        raise DocumentRefused(WRONG_KIND, code="wrong_kind")
+    version = template.current_version
+    code, issued_at = _new_code(), timezone.now()
+    document = get_generator(kind).generate(
+        registration=registration,
+        template_version=version,
+        actor=actor,
+        event=event,
+        verification_url=verification_url(code),
+        verification_code=code,
+        issued_at=issued_at,
+    )
+    issued = IssuedDocument(
+        kind=kind,
+        registration=registration,
+        event=event,
+        template_version=version,
+        holder_name=registration.user.get_full_name() or registration.user.get_username(),
+        details=_snapshot(registration, event),
+        issued_by=actor,
+        issued_at=issued_at,
+        verification_code=code,
+        sha256=hashlib.sha256(document.content).hexdigest(),
+        filename=document.filename,
+        media_type=document.media_type,
+        size=len(document.content),
+    )
+    issued.file.save(document.filename, ContentFile(document.content), save=False)
+    try:
+        issued.save()
+    except Exception:
+        issued.file.delete(save=False)  # no orphan file for a record that does not exist
+        raise
+    issued.content = document.content
+    if send_email:
+        email_document(issued)
+    return issued
+
+
+def _user_language(user):
+    return getattr(user, "preferred_language", "") or None
+
+
+def _snapshot(registration, event):
+    """What the document certifies, as plain text frozen at issue time (for the verification page)."""
+    session = registration.session
+    details = {
+        "course": f"{session.course.title} [{session.course.code}]",
+        "session": f"{session.name} [{session.code}]",
+        "dates": date_range(session.start, session.end, session.tzinfo),
+    }
+    if event is not None:
+        details["event"] = event.name
+        details["dates"] = date_range(event.start, event.end, session.tzinfo)
+    return details
+
+
+def read_content(issued):
+    """The stored bytes, exactly as issued."""
+    with issued.file.open("rb") as handle:
+        return handle.read()
+
+
+def verify(code):
+    """The issued document with this verification code, or None."""
+    code = (code or "").strip().upper()
+    return IssuedDocument.objects.select_related("template_version").filter(verification_code=code).first()
+
+
+# --- calendar and e-mail ------------------------------------------------------------------
+
+
+def _calendar_items(registration, event=None, cancelled=False):
+    session, user = registration.session, registration.user
+    domain = urlsplit(site_url()).hostname or "localhost"
+    if event is not None:
+        events = [event]
+    else:
+        events = [
+            er.event
+            for er in EventRegistration.objects.filter(registration=registration, status=RegistrationStatus.CONFIRMED)
+            .select_related("event")
+            .order_by("event__start")
+        ]
+    if not events:
+        return [
+            ical.CalendarItem(
+                uid=f"cursus-session-{session.pk}-user-{user.pk}@{domain}",
+                sequence=session.schedule_sequence + (1 if cancelled else 0),
+                summary=session.name,
+                start=session.start,
+                end=session.end,
+                time_zone=session.time_zone,
+                location=session.place,
+                description=session.course.title,
+            )
+        ]
+    return [
+        ical.CalendarItem(
+            uid=f"cursus-event-{e.pk}-user-{user.pk}@{domain}",
+            sequence=e.schedule_sequence + (1 if cancelled else 0),
+            summary=f"{e.name} — {session.name}",
+            start=e.start,
+            end=e.end,
+            time_zone=session.time_zone,
+            location=e.effective_place,
+            description=session.course.title,
+        )
+        for e in events
+    ]
+
+
+def calendar_for(registration, *, event=None, cancelled=False):
+    """The .ics of the person's events in the session (or the session span when it has none)."""
+    registration, event = _normalize(registration, event)
+    user = registration.user
+    return ical.build_calendar(
+        _calendar_items(registration, event, cancelled),
+        method="CANCEL" if cancelled else "REQUEST",
+        organizer_email=django_settings.DEFAULT_FROM_EMAIL,
+        attendee_email=user.email,
+        attendee_name=user.get_full_name() or user.get_username(),
+    )
+
+
+def email_document(issued):
+    """E-mail the document to its holder, with the calendar for invitations."""
+    registration = issued.registration
+    user = registration.user
+    if not user.email:
+        raise DocumentRefused(NO_EMAIL, code="no_email")
+    version = issued.template_version
+    context = get_generator(issued.kind).context(
+        registration=registration,
+        template_version=version,
+        event=issued.event,
+        verification_url=verification_url(issued.verification_code),
+        verification_code=issued.verification_code,
+        issued_at=issued.issued_at,
+    )
+    context["verification"]["qr_code"] = ""
+    subject = " ".join(render_template(version.email_subject or version.name, context).split())
+    message = EmailMessage(subject=subject, body=render_template(version.email_body, context), to=[user.email])
+    message.attach(issued.filename, getattr(issued, "content", None) or read_content(issued), issued.media_type)
+    if issued.kind in (DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION):
+        message.attach(
+            "invitation.ics", calendar_for(registration, event=issued.event), "text/calendar; method=REQUEST"
+        )
+    message.send()
+    issued.emailed_at = timezone.now()
+    issued.save(update_fields=["emailed_at"])
+
+
+def send_cancellation(registration):
+    """Tell someone who received an invitation that they are no longer expected (METHOD:CANCEL)."""
+    registration = Registration.objects.select_related("user", "session__course").get(pk=registration.pk)
+    invited = IssuedDocument.objects.filter(
+        registration=registration, kind__in=(DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION)
+    ).exists()
+    if not invited or not registration.user.email:
+        return False
+    session = registration.session
+    events = [
+        er.event
+        for er in EventRegistration.objects.filter(registration=registration)
+        .select_related("event")
+        .order_by("event__start")
+    ]
+    items = []
+    for event in events or [None]:
+        items.extend(_calendar_items(registration, event, cancelled=True))
+    message = EmailMessage(
+        subject=str(_("Cancelled: %(session)s") % {"session": session.name}),
+        body=str(
+            _("Your registration for %(session)s (%(dates)s) has been cancelled.")
+            % {"session": session.name, "dates": date_range(session.start, session.end, session.tzinfo)}
+        ),
+        to=[registration.user.email],
+    )
+    user = registration.user
+    message.attach(
+        "cancellation.ics",
+        ical.build_calendar(
+            items,
+            method="CANCEL",
+            organizer_email=django_settings.DEFAULT_FROM_EMAIL,
+            attendee_email=user.email,
+            attendee_name=user.get_full_name() or user.get_username(),
+        ),
+        "text/calendar; method=CANCEL",
+    )
+    message.send()
+    return True
+
+
+# --- bulk ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BulkResult:
+    issued: int = 0
+    refused: list = field(default_factory=list)  # (person, message)
+
+
+def _safe(text):
+    return slugify(text).replace("-", "_") or "x"
+
+
+def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
+    """Issue ``kind`` for every confirmed learner of ``session`` into the ZIP file ``out``.
+
+    Each PDF is written to the archive as soon as it is made and then dropped, so memory does not
+    grow with the number of learners. ``progress(done, total)`` is called after each one.
+    """
+    registrations = list(
+        Registration.objects.filter(session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
+    result = BulkResult()
+    folder = _safe(session.code).upper()
+    names = set()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index, registration in enumerate(registrations, start=1):
+            user = registration.user
+            try:
+                issued = issue(kind=kind, registration=registration, actor=actor, template=template)
+            except DocumentRefused as exc:
+                result.refused.append((user.get_full_name() or user.get_username(), str(exc.message)))
+            else:
+                base = f"{_safe(user.last_name or user.get_username())}_{_safe(user.first_name)}_{kind}"
+                name, counter = base, 1
+                while name in names:  # two learners with the same name
+                    counter += 1
+                    name = f"{base}_{counter}"
+                names.add(name)
+                archive.writestr(f"{folder}/{name}.pdf", issued.content)
+                result.issued += 1
+                del issued
+            if progress:
+                progress(index, len(registrations))
+        if result.refused:
+            lines = [f"{person}: {message}" for person, message in result.refused]
+            archive.writestr(f"{folder}/not_issued.txt", "\n".join(lines) + "\n")
+    return result
