@@ -5,6 +5,7 @@ DEMO_VENV := .venv
 PYTEST_ARGS ?=
 
 demo:
+	@scripts/system-deps.sh demo
 	@scripts/venv.sh $(DEMO_VENV) requirements/demo.txt
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py migrate --noinput -v 0
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py seed_demo

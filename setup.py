@@ -37,7 +37,11 @@ setup(
         "djangorestframework>=3.14",
         "edx-django-utils>=5.0",
         "edx-opaque-keys>=2.5",
+        "icalendar>=6.0",
         "openedx-events>=9.0",
+        "segno>=1.5",
+        # 68.1: redirects go through the URL fetcher (CVE-2025-68616) and URL schemes are detected right.
+        "weasyprint>=68.1",
         "XBlock>=5.0",
     ],
     entry_points={

@@ -32,6 +32,9 @@ DEFAULTS = {
     # Absolute root of verification links (https://lms.example.org); empty: the host's
     # LMS_ROOT_URL (Open edX), else http://localhost:8000.
     "SITE_URL": "",
+    # Build bulk documents in a Celery task: None = when Celery is installed and the host has a
+    # broker (CELERY_BROKER_URL or BROKER_URL, as Open edX does); True/False to force.
+    "USE_CELERY": None,
 }
 
 

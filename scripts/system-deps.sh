@@ -5,14 +5,18 @@
 # tests that need a server then skip (or fail under CI=true), the PDF tests fail.
 set -euo pipefail
 
+# `system-deps.sh demo`: only what the demo needs (WeasyPrint's libraries); no argument: the tests' too.
+target=${1:-test}
 need=()
-command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
-{ command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1; } || need+=(libmariadb-dev)
-command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  need+=(postgresql)
+if [ "$target" = test ]; then
+  command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+  { command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1; } || need+=(libmariadb-dev)
+  command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+  if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    need+=(postgresql)
+  fi
+  command -v gcc >/dev/null 2>&1 || need+=(gcc)
 fi
-command -v gcc >/dev/null 2>&1 || need+=(gcc)
 # WeasyPrint (documents/render.py) opens these with dlopen. Read the cache once: `ldconfig -p | grep -q`
 # can fail under pipefail (SIGPIPE to ldconfig) when grep stops reading early.
 libs="$({ command -v ldconfig >/dev/null 2>&1 && ldconfig -p; } || /sbin/ldconfig -p 2>/dev/null || true)"

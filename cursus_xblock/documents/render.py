@@ -131,7 +131,7 @@ def _fetcher_class():
                 _refuse(url, "only data: URLs and files of the app's static folder are allowed")
             path = static_path(url)
             if path is None:
-                _refuse(url, "not a file inside the app's static folder")
+                _refuse(url, "not an existing file inside the app's static folder")
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             # The resolved path as URL: WeasyPrint may read the file again from response.path.
             return urls.URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
@@ -196,6 +196,8 @@ def qr_code_data_uri(text: str) -> str:
 
     Vector, so sharp at any size: give the ``<img>`` a CSS width. Error correction M or better.
     """
-    import segno
-
+    try:
+        import segno
+    except ImportError as exc:
+        raise RendererUnavailable(f"segno is not installed ({exc}): pip install segno") from exc
     return segno.make_qr(text, error="m").svg_data_uri(border=4)

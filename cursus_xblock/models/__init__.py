@@ -1,6 +1,13 @@
 """The data model: training (courses, sessions, events, registrations, history) and documents."""
 
-from .documents import DocumentKind, DocumentTemplate, DocumentTemplateVersion, IssuedDocument
+from .documents import (
+    BatchStatus,
+    DocumentBatch,
+    DocumentKind,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    IssuedDocument,
+)
 from .training import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -25,7 +32,9 @@ __all__ = [
     "ACTIVE_STATUSES",
     "SEAT_STATUSES",
     "Attendance",
+    "BatchStatus",
     "Course",
+    "DocumentBatch",
     "DocumentKind",
     "DocumentTemplate",
     "DocumentTemplateVersion",

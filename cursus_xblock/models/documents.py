@@ -156,3 +156,58 @@ class IssuedDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.holder_name} ({self.verification_code})"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("In progress")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+def batch_path(batch, filename):
+    return f"cursus/batches/{batch.created_at:%Y/%m}/{batch.pk}-{filename}"
+
+
+class DocumentBatch(models.Model):
+    """One bulk request (every learner's certificate of a session, say), built into a ZIP file.
+
+    With Celery the admin follows ``done``/``total`` while a worker builds it; without, it is built
+    during the request and ready at once.
+
+    .. no_pii:
+    """
+
+    session = models.ForeignKey(
+        "cursus_xblock.Session", on_delete=models.PROTECT, related_name="document_batches", verbose_name=_("session")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    total = models.PositiveIntegerField(_("documents to make"), default=0)
+    done = models.PositiveIntegerField(_("documents made"), default=0)
+    issued = models.PositiveIntegerField(_("documents issued"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    file = models.FileField(_("file"), upload_to=batch_path, max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested on"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("document batch")
+        verbose_name_plural = _("document batches")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.session} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == BatchStatus.DONE else 0)

@@ -8,12 +8,13 @@ record; earlier ones stay as they were issued.
 
 import hashlib
 import secrets
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
@@ -28,6 +29,8 @@ from ..documents.registry import get_generator
 from ..documents.templating import TemplateError, compile_template, render_template
 from ..formatting import date_range
 from ..models import (
+    BatchStatus,
+    DocumentBatch,
     DocumentKind,
     DocumentTemplate,
     DocumentTemplateVersion,
@@ -378,3 +381,46 @@ def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
             lines = [f"{person}: {message}" for person, message in result.refused]
             archive.writestr(f"{folder}/not_issued.txt", "\n".join(lines) + "\n")
     return result
+
+
+def batch_start(*, session, kind, actor=None):
+    """Ask for every learner's document of ``session`` as one ZIP: queued for Celery, or built now."""
+    from .. import tasks
+
+    kind = DocumentKind(kind)
+    batch = DocumentBatch.objects.create(session=session, kind=kind, requested_by=actor)
+    if tasks.celery_enabled():
+        transaction.on_commit(lambda: tasks.build_document_batch.delay(batch.pk))
+    else:
+        batch_run(batch_id=batch.pk)
+        batch.refresh_from_db()
+    return batch
+
+
+def batch_run(*, batch_id):
+    """Build a batch's ZIP (spooled to disk past a few MB), recording progress as it goes."""
+    batch = DocumentBatch.objects.select_related("session", "requested_by").get(pk=batch_id)
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.FAILED):
+        return batch  # a duplicate delivery of the task: the first one is doing or did the work
+    DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, error="")
+
+    def progress(done, total):
+        DocumentBatch.objects.filter(pk=batch.pk).update(done=done, total=total)
+
+    try:
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+            result = issue_zip(
+                session=batch.session, kind=batch.kind, actor=batch.requested_by, out=out, progress=progress
+            )
+            out.seek(0)
+            batch.refresh_from_db()
+            batch.file.save(f"{_safe(batch.session.code)}_{batch.kind}.zip", File(out), save=False)
+    except Exception as exc:
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    batch.status, batch.issued, batch.refused = BatchStatus.DONE, result.issued, len(result.refused)
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["file", "status", "issued", "refused", "finished_at"])
+    return batch

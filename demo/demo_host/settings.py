@@ -74,3 +74,4 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 add_plugins(__name__, PROJECT_TYPE, "common")
+CURSUS_SITE_URL = "http://127.0.0.1:8000"

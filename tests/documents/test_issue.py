@@ -14,6 +14,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from cursus_xblock.documents import generators
 from cursus_xblock.models import (
     Attendance,
     DocumentKind,
@@ -26,7 +27,6 @@ from cursus_xblock.services import attendance as attendance_service
 from cursus_xblock.services import documents
 from cursus_xblock.services import registration as registration_service
 from cursus_xblock.services.documents import DocumentRefused
-from cursus_xblock.documents import generators
 
 from ..factories import EventFactory, SessionFactory, UserFactory
 
