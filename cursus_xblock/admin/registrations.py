@@ -5,20 +5,25 @@ and reports each session's outcome; bulk actions unregister, validate, refuse an
 attendance, each saying what it did.
 """
 
+import io
+import tempfile
+import zipfile
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import Attendance, EventRegistration, Registration, RegistrationStatus, Role, Session
+from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
 from ..services import attendance as attendance_service
+from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.outcomes import RegistrationError, Result
 
@@ -106,7 +111,14 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     )
     date_hierarchy = "registered_at"
     raw_id_fields = ("user", "session", "registered_by")
-    actions = ["unregister_selected", "validate_selected", "refuse_selected"]
+    actions = [
+        "unregister_selected",
+        "validate_selected",
+        "refuse_selected",
+        "email_invitations",
+        "download_invitations",
+        "download_certificates",
+    ]
 
     def get_queryset(self, request):
         ahead = Registration.objects.filter(
@@ -200,6 +212,53 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
             ngettext("%(count)d registration refused.", "%(count)d registrations refused.", done) % {"count": done},
             messages.SUCCESS,
         )
+
+    @admin.action(permissions=["manage_registrations"], description=_("E-mail the invitation to the selected people"))
+    def email_invitations(self, request, queryset):
+        issued = self._issue(request, queryset, DocumentKind.SESSION_INVITATION, send_email=True)
+        if issued:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation e-mailed.", "%(count)d invitations e-mailed.", len(issued))
+                % {"count": len(issued)},
+                messages.SUCCESS,
+            )
+
+    @admin.action(permissions=["manage_registrations"], description=_("Download the invitations of the selection"))
+    def download_invitations(self, request, queryset):
+        return self._download(self._issue(request, queryset, DocumentKind.SESSION_INVITATION), "invitations")
+
+    @admin.action(
+        permissions=["manage_registrations"], description=_("Download the certificates of attendance of the selection")
+    )
+    def download_certificates(self, request, queryset):
+        return self._download(self._issue(request, queryset, DocumentKind.SESSION_CERTIFICATE), "certificates")
+
+    def _issue(self, request, queryset, kind, send_email=False):
+        """Issue ``kind`` for each selected registration; refusals become one message each."""
+        issued = []
+        for registration in queryset.select_related("user", "session"):
+            try:
+                issued.append(
+                    documents_service.issue(
+                        kind=kind, registration=registration, actor=request.user, send_email=send_email
+                    )
+                )
+            except documents_service.DocumentRefused as exc:
+                self.message_user(request, f"{person_name(registration.user)}: {exc.message}", messages.ERROR)
+        return issued
+
+    def _download(self, issued, name):
+        if not issued:
+            return None  # back to the list, with the messages saying why
+        if len(issued) == 1:
+            return FileResponse(io.BytesIO(issued[0].content), as_attachment=True, filename=issued[0].filename)
+        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for number, document in enumerate(issued, start=1):
+                archive.writestr(f"{number:03d}_{document.filename}", document.content)
+        out.seek(0)
+        return FileResponse(out, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
 
     def _decide(self, request, queryset, decide):
         """Apply ``decide`` to the pending registrations of the selection; how many it changed."""
