@@ -57,6 +57,9 @@ PLACEHOLDERS = (
     Placeholder("event.end", _("Event end, %(how)s") % {"how": _DATE}, EVENT_KINDS),
     Placeholder("event.place", _("Event place"), EVENT_KINDS),
     Placeholder("event.trainers", _("Trainers of the event, comma-separated"), EVENT_KINDS),
+    Placeholder("event.hours", _("Duration of the event in hours, e.g. 3.5"), EVENT_KINDS),
+    Placeholder("event.attendance", _("The person's attendance at the event, e.g. Present"), EVENT_KINDS),
+    Placeholder("event.attended", _("Whether the person was present at the event"), EVENT_KINDS),
     Placeholder("attendance.recorded", _("Whether attendance has been recorded"), CERTIFICATE_KINDS),
     Placeholder("attendance.events_attended", _("Number of events attended"), CERTIFICATE_KINDS),
     Placeholder("attendance.events_total", _("Number of events the person was registered to"), CERTIFICATE_KINDS),
@@ -65,7 +68,7 @@ PLACEHOLDERS = (
     Placeholder("issue_date", _("Date of issue, %(how)s") % {"how": _DATE}),
     Placeholder("verification.url", _("Public page that verifies this document")),
     Placeholder("verification.code", _("Verification code")),
-    Placeholder("verification.qr_code", _("QR code of the verification URL, for <img src=…>"), CERTIFICATE_KINDS),
+    Placeholder("verification.qr_code", _("QR code of the verification URL, for <img src=…>")),
     Placeholder("platform_name", _("Name of the platform")),
     Placeholder("logo", _("Logo image URL, for <img src=…> (empty when none is set)")),
 )
@@ -189,6 +192,10 @@ def build_context(
                 event=event, status=RegistrationStatus.CONFIRMED, registration__role=Role.TRAINER
             ).select_related("registration__user")
         ]
+        own = next((row for row in summary["rows"] if row.event_id == event.pk), None)
+        state = own.attendance if own is not None else Attendance.UNKNOWN
+        with translation.override(language):
+            state_label = str(dict(Attendance.choices)[state])
         context["event"] = {
             "name": event.name,
             "description": event.description,
@@ -196,6 +203,9 @@ def build_context(
             "end": moment(event.end, tz, language),
             "place": event.effective_place,
             "trainers": _names(event_trainers) or context["session"]["trainers"],
+            "hours": _hours((event.end - event.start).total_seconds(), language),
+            "attendance": state_label,
+            "attended": state == Attendance.PRESENT,
         }
     return context
 
@@ -272,5 +282,12 @@ def sample_context(kind, language):
         "logo": settings.DOCUMENT_LOGO,
     }
     if kind in EVENT_KINDS:
-        context["event"] = {**events[0], "description": "", "trainers": "François Dupré"}
+        context["event"] = {
+            **events[0],
+            "description": "",
+            "trainers": "François Dupré",
+            "hours": _hours(3.5 * 3600, language),
+        }
+    if kind in (DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION):
+        context["issue_date"] = moment(start - datetime.timedelta(days=10), tz, language)
     return context

@@ -49,10 +49,13 @@ def compile_template(source):
     return template
 
 
-def render_template(source, context):
-    """Render ``source`` with plain data; an error while rendering is a ``TemplateError`` too."""
+def render_template(source, context, *, autoescape=True):
+    """Render ``source`` with plain data; an error while rendering is a ``TemplateError`` too.
+
+    HTML bodies are escaped; e-mail subjects and plain-text bodies are not (``autoescape=False``).
+    """
     template = compile_template(source)
     try:
-        return template.render(Context(context, autoescape=True))
+        return template.render(Context(context, autoescape=autoescape))
     except Exception as exc:  # a filter given odd data, a {% url %} that won't reverse …
         raise TemplateError(str(exc)) from exc

@@ -277,8 +277,9 @@ def email_document(issued):
         issued_at=issued.issued_at,
     )
     context["verification"]["qr_code"] = ""
-    subject = " ".join(render_template(version.email_subject or version.name, context).split())
-    message = EmailMessage(subject=subject, body=render_template(version.email_body, context), to=[user.email])
+    subject = " ".join(render_template(version.email_subject or version.name, context, autoescape=False).split())
+    body = render_template(version.email_body, context, autoescape=False)
+    message = EmailMessage(subject=subject, body=body, to=[user.email])
     message.attach(issued.filename, getattr(issued, "content", None) or read_content(issued), issued.media_type)
     if issued.kind in (DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION):
         message.attach(

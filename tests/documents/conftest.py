@@ -25,7 +25,7 @@ def templates(db, media):
     """One plain French default template per kind (the shipped defaults are tested on their own)."""
     made = {}
     for kind in DocumentKind.values:
-        DocumentTemplate.objects.filter(kind=kind, language="fr").update(is_default=False, default_key=None)
+        DocumentTemplate.objects.filter(kind=kind).update(is_default=False, default_key=None)
         template = DocumentTemplate(
             kind=kind,
             language="fr",
