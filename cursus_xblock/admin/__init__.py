@@ -1,3 +1,3 @@
 """Django admin for the training data. Registrations change only through the services."""
 
-from . import courses, history, registrations, sessions  # noqa: F401  (register the ModelAdmins)
+from . import batches, courses, documents, history, registrations, sessions  # noqa: F401  (register the ModelAdmins)

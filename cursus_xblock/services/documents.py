@@ -7,6 +7,7 @@ record; earlier ones stay as they were issued.
 """
 
 import hashlib
+import re
 import secrets
 import tempfile
 import zipfile
@@ -49,6 +50,7 @@ WRONG_KIND = _("This template is for another kind of document.")
 EVENT_REQUIRED = _("Choose the event this document is about.")
 EVENT_ELSEWHERE = _("This event belongs to another session.")
 NO_EMAIL = _("This person has no e-mail address.")
+TEMPLATE_BROKEN = _("The template could not be rendered: %(problem)s")
 
 __all__ = ["DocumentRefused", "TemplateError", "issue", "template_save", "default_template", "verify"]
 
@@ -139,15 +141,18 @@ def issue(*, kind, registration, actor=None, event=None, template=None, language
         raise DocumentRefused(WRONG_KIND, code="wrong_kind")
     version = template.current_version
     code, issued_at = _new_code(), timezone.now()
-    document = get_generator(kind).generate(
-        registration=registration,
-        template_version=version,
-        actor=actor,
-        event=event,
-        verification_url=verification_url(code),
-        verification_code=code,
-        issued_at=issued_at,
-    )
+    try:
+        document = get_generator(kind).generate(
+            registration=registration,
+            template_version=version,
+            actor=actor,
+            event=event,
+            verification_url=verification_url(code),
+            verification_code=code,
+            issued_at=issued_at,
+        )
+    except TemplateError as exc:  # compiled on save, but failed with this person's data
+        raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
     issued = IssuedDocument(
         kind=kind,
         registration=registration,
@@ -342,7 +347,13 @@ class BulkResult:
 
 
 def _safe(text):
+    """A file-name part: accents and punctuation folded (Château → chateau), never empty."""
     return slugify(text).replace("-", "_") or "x"
+
+
+def _safe_folder(code):
+    """The session code as a folder name: kept as it is, but no separators or dot-dot."""
+    return re.sub(r"[^\w.-]+", "_", code).strip("._") or "session"
 
 
 def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
@@ -357,7 +368,7 @@ def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
         .order_by("user__last_name", "user__first_name", "pk")
     )
     result = BulkResult()
-    folder = _safe(session.code).upper()
+    folder = _safe_folder(session.code)
     names = set()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index, registration in enumerate(registrations, start=1):
@@ -365,6 +376,8 @@ def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
             try:
                 issued = issue(kind=kind, registration=registration, actor=actor, template=template)
             except DocumentRefused as exc:
+                if exc.code == "template_error":
+                    raise  # the same for everyone: stop instead of refusing each learner
                 result.refused.append((user.get_full_name() or user.get_username(), str(exc.message)))
             else:
                 base = f"{_safe(user.last_name or user.get_username())}_{_safe(user.first_name)}_{kind}"

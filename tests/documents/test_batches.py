@@ -58,7 +58,7 @@ def test_with_celery_a_task_builds_it_after_commit(templates, admin_user, django
 
     batch.refresh_from_db()
     assert (batch.status, batch.done, batch.total) == (BatchStatus.DONE, 2, 2)
-    assert sorted(n.split("/")[0] for n in _zip_names(batch)) == ["INC_01", "INC_01"]
+    assert sorted(n.split("/")[0] for n in _zip_names(batch)) == ["INC-01", "INC-01"]
 
 
 @override_settings(CURSUS_USE_CELERY=False)
@@ -69,7 +69,7 @@ def test_refusals_are_listed_in_the_zip_not_lost(templates, settings):
     batch = documents.batch_start(session=session, kind="session_certificate")
 
     assert (batch.issued, batch.refused) == (0, 2)
-    assert _zip_names(batch) == ["INC_01/not_issued.txt"]
+    assert _zip_names(batch) == ["INC-01/not_issued.txt"]
 
 
 def test_a_task_delivered_twice_does_the_work_once(templates):

@@ -278,8 +278,8 @@ def test_zip_holds_one_pdf_per_confirmed_learner(templates):
     names = sorted(zipfile.ZipFile(out).namelist())
     assert result.issued == 3 and result.refused == []
     assert names == [
-        "SST_01/chateau_zoe_session_certificate.pdf",
-        "SST_01/chateau_zoe_session_certificate_2.pdf",
-        "SST_01/garcon_noel_session_certificate.pdf",
+        "sst-01/chateau_zoe_session_certificate.pdf",
+        "sst-01/chateau_zoe_session_certificate_2.pdf",
+        "sst-01/garcon_noel_session_certificate.pdf",
     ]
     assert IssuedDocument.objects.count() == 3

@@ -1,0 +1,420 @@
+"""Document templates (every save kept as a version), the register of issued documents, bulk ZIPs.
+
+Templates are compiled when the form is checked, so a broken one is refused with its line and never
+becomes a version; ``services.documents.template_save`` is the only writer. Issued documents are
+read-only: their stored bytes are served as they were issued. The session list gains two actions
+that issue a ZIP of invitations or certificates for one session.
+"""
+
+import io
+import tempfile
+
+from django import forms
+from django.conf import settings as django_settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst, slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from ..documents.generators import DocumentRefused
+from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
+from ..documents.render import render_pdf
+from ..documents.templating import TemplateError, compile_template, render_template
+from ..models import (
+    DocumentKind,
+    DocumentTemplate,
+    DocumentTemplateVersion,
+    IssuedDocument,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+from ..services import documents as documents_service
+from ..tasks import celery_enabled
+from .registrations import MANAGE_PERMISSION, person_name
+from .sessions import SessionAdmin
+
+#: Fields compiled before a template is saved (the CSS is not a template).
+COMPILED_FIELDS = ("body", "email_subject", "email_body")
+
+PREVIEW_FAILED = _("The preview could not be made: %(problem)s")
+FILE_MISSING = _("The file of this document is missing from the storage: %(problem)s")
+BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page shows its progress.")
+ONE_SESSION = _("Select one session at a time.")
+NO_LEARNER = _("No confirmed learner in this session.")
+ZIP_FAILED = _("The documents could not be made: %(problem)s")
+
+
+def _code_area(rows):
+    return forms.Textarea(attrs={"rows": rows, "class": "cursus-code", "spellcheck": "false"})
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    """Language from ``settings.LANGUAGES``; every template field must compile."""
+
+    language = forms.ChoiceField(
+        label=capfirst(DocumentTemplate._meta.get_field("language").verbose_name),
+        help_text=_("The language of the document and its dates."),
+    )
+
+    class Meta:
+        model = DocumentTemplate
+        fields = ("kind", "language", "name", "is_default", "email_subject", "email_body", "body", "css")
+        widgets = {
+            "email_subject": forms.TextInput(attrs={"class": "vTextField cursus-code"}),
+            "email_body": _code_area(10),
+            "body": _code_area(30),
+            "css": _code_area(14),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(code, f"{name} ({code})") for code, name in django_settings.LANGUAGES]
+        current = self.instance.language
+        if current and current not in dict(django_settings.LANGUAGES):
+            # A template saved before the site dropped its language can still be edited.
+            choices.append((current, current))
+        self.fields["language"].choices = [("", "---------"), *choices]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in COMPILED_FIELDS:
+            source = cleaned_data.get(name)
+            if not source:
+                continue
+            try:
+                compile_template(source)
+            except TemplateError as exc:
+                self.add_error(name, exc.describe())
+        return cleaned_data
+
+
+def _placeholder_rows(kind):
+    """The placeholders for the side panel: all of them, each saying which kinds it serves."""
+    labels = dict(DocumentKind.choices)
+    return [
+        {
+            "code": "{{ %s }}" % placeholder.name,
+            "description": placeholder.description,
+            "kinds": " ".join(placeholder.kinds),
+            "only_for": (
+                ", ".join(str(labels[k]) for k in placeholder.kinds) if set(placeholder.kinds) != set(ALL_KINDS) else ""
+            ),
+            "applies": not kind or kind in placeholder.kinds,
+        }
+        for placeholder in PLACEHOLDERS
+    ]
+
+
+class VersionInline(admin.TabularInline):
+    """Every saved version, newest first: read-only, issued documents point to them."""
+
+    model = DocumentTemplateVersion
+    fields = ("number", "saved_by", "created_at", "issued")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-number",)
+    verbose_name = _("version")
+    verbose_name_plural = _("versions")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by").annotate(issued_count=Count("documents"))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever may see the template sees its versions."""
+        return request.user.has_perm("cursus_xblock.view_documenttemplate") or request.user.has_perm(
+            "cursus_xblock.change_documenttemplate"
+        )
+
+    @admin.display(description=_("saved by"))
+    def saved_by(self, version):
+        return person_name(version.created_by) if version.created_by_id else "—"
+
+    @admin.display(description=_("documents issued"))
+    def issued(self, version):
+        return version.issued_count
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    form = DocumentTemplateForm
+    change_form_template = "cursus_xblock/admin/documenttemplate_change_form.html"
+    list_display = ("name", "kind", "language", "is_default", "version", "updated_at")
+    list_filter = ("kind", "language", "is_default")
+    search_fields = ("name",)
+    inlines = [VersionInline]
+    fieldsets = (
+        (None, {"fields": ("kind", "language", "name", "is_default")}),
+        (_("E-mail"), {"fields": ("email_subject", "email_body")}),
+        (
+            _("Document"),
+            {
+                "fields": ("body", "css"),
+                "description": _(
+                    "The PDF is made from this HTML and CSS. Preview it with sample data once it is saved."
+                ),
+            },
+        ),
+    )
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(require_GET(self.preview_view)),
+                name="%s_%s_preview" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # a new template has no versions yet
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        kind = obj.kind if obj is not None else ""
+        context["placeholders"] = _placeholder_rows(kind)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def save_model(self, request, obj, form, change):
+        before = obj.version
+        version = documents_service.template_save(template=obj, actor=request.user)
+        if change and version.number != before:
+            self.message_user(
+                request, _("The template is now at version %(number)d.") % {"number": version.number}, messages.INFO
+            )
+
+    def preview_view(self, request, object_id):
+        """The saved template rendered with sample data, as a PDF shown in the browser; changes nothing."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        template = self.get_object(request, unquote(object_id))
+        if template is None:
+            raise Http404(_("This template does not exist."))
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
+        try:
+            html = render_template(template.body, sample_context(template.kind, template.language))
+            pdf = render_pdf(html, css=template.css)
+        except (TemplateError, ImproperlyConfigured) as exc:  # ImproperlyConfigured: no WeasyPrint
+            problem = exc.describe() if isinstance(exc, TemplateError) else str(exc)
+            self.message_user(request, PREVIEW_FAILED % {"problem": problem}, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[template.pk])
+            )
+        return FileResponse(io.BytesIO(pdf), content_type="application/pdf", filename="preview.pdf")
+
+
+# --- issued documents ---------------------------------------------------------------------
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(admin.ModelAdmin):
+    """The register of what was issued: nothing here is added, changed or deleted."""
+
+    list_display = (
+        "issued",
+        "holder_name",
+        "kind",
+        "session",
+        "template",
+        "issuer",
+        "verification",
+        "download",
+    )
+    list_filter = ("kind",)
+    list_select_related = ("registration__session", "event", "template_version", "issued_by")
+    search_fields = ("holder_name", "verification_code", "registration__session__code")
+    date_hierarchy = "issued_at"
+    fields = (
+        "kind",
+        "holder_name",
+        "registration",
+        "event",
+        "template_version",
+        "certified",
+        "issuer",
+        "issued_at",
+        "emailed_at",
+        "verification",
+        "filename",
+        "media_type",
+        "size",
+        "sha256",
+        "download",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/download/",
+                self.admin_site.admin_view(require_GET(self.download_view)),
+                name="%s_%s_download" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("issued on"), ordering="issued_at")
+    def issued(self, document):
+        return formats.date_format(timezone.localtime(document.issued_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("session"), ordering="registration__session__start")
+    def session(self, document):
+        session = document.registration.session
+        if document.event_id:
+            return format_html(
+                '{}<br><span class="quiet">{} · {}</span>', document.event.name, session.name, session.code
+            )
+        return format_html('{}<br><span class="quiet">{}</span>', session.name, session.code)
+
+    @admin.display(description=_("template"), ordering="template_version__name")
+    def template(self, document):
+        return str(document.template_version)
+
+    @admin.display(description=_("issued by"), ordering="issued_by__last_name")
+    def issuer(self, document):
+        return person_name(document.issued_by) if document.issued_by_id else "—"
+
+    @admin.display(description=_("verification code"), ordering="verification_code")
+    def verification(self, document):
+        url = reverse("cursus_xblock:verify", args=[document.verification_code])
+        return format_html(
+            '<code>{}</code><br><a href="{}" target="_blank" rel="noopener">{}</a>',
+            document.verification_code,
+            url,
+            _("Verification page"),
+        )
+
+    @admin.display(description=_("file"))
+    def download(self, document):
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_download", args=[document.pk])
+        return format_html('<a href="{}" download>{}</a>', url, _("Download"))
+
+    @admin.display(description=_("certified details"))
+    def certified(self, document):
+        labels = {"course": _("Course"), "session": _("Session"), "event": _("Event"), "dates": _("Dates")}
+        rows = ((labels.get(key, key), value) for key, value in document.details.items())
+        return format_html('<dl class="cursus-details">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+
+    def download_view(self, request, object_id):
+        """The stored file, byte for byte as it was issued."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = self.get_object(request, unquote(object_id))
+        if document is None:
+            raise Http404(_("This document does not exist."))
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        try:
+            content = documents_service.read_content(document)
+        except (OSError, ValueError) as exc:  # ValueError: a record without a file
+            self.message_user(request, FILE_MISSING % {"problem": exc}, messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        return FileResponse(
+            io.BytesIO(content), as_attachment=True, filename=document.filename, content_type=document.media_type
+        )
+
+
+# --- bulk ZIPs on the session list ----------------------------------------------------------
+
+
+def _has_manage_registrations_permission(model_admin, request, obj=None):
+    return request.user.has_perm(MANAGE_PERMISSION)
+
+
+def _zip_response(model_admin, request, queryset, kind):
+    sessions = list(queryset[:2])
+    if len(sessions) != 1:
+        model_admin.message_user(request, ONE_SESSION, messages.WARNING)
+        return None
+    (session,) = sessions
+    learners = Registration.objects.filter(session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED)
+    if not learners.exists():
+        model_admin.message_user(request, NO_LEARNER, messages.WARNING)
+        return None
+    if celery_enabled():  # a worker builds it; the batch page follows its progress
+        batch = documents_service.batch_start(session=session, kind=kind, actor=request.user)
+        model_admin.message_user(request, BATCH_QUEUED, messages.INFO)
+        return HttpResponseRedirect(reverse("admin:cursus_xblock_documentbatch_change", args=[batch.pk]))
+    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # on disk beyond 16 MB
+    try:
+        result = documents_service.issue_zip(session=session, kind=kind, actor=request.user, out=archive)
+    except (TemplateError, DocumentRefused, ImproperlyConfigured) as exc:  # a broken template; no WeasyPrint
+        archive.close()
+        problem = exc.describe() if isinstance(exc, TemplateError) else str(getattr(exc, "message", exc))
+        model_admin.message_user(request, ZIP_FAILED % {"problem": problem}, messages.ERROR)
+        return None
+    except BaseException:
+        archive.close()
+        raise
+    archive.seek(0)
+    # Shown on the next page the admin opens (the browser stays put for a download).
+    model_admin.message_user(
+        request,
+        ngettext(
+            "%(count)d document issued for %(session)s.", "%(count)d documents issued for %(session)s.", result.issued
+        )
+        % {"count": result.issued, "session": session},
+        messages.SUCCESS,
+    )
+    if result.refused:
+        refused = len(result.refused)
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d learner did not get one: see not_issued.txt in the ZIP.",
+                "%(count)d learners did not get one: see not_issued.txt in the ZIP.",
+                refused,
+            )
+            % {"count": refused},
+            messages.WARNING,
+        )
+    filename = f"{slugify(session.code) or session.pk}_{kind}.zip"
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
+
+
+@admin.action(permissions=["manage_registrations"], description=_("Certificates of attendance (ZIP)"))
+def issue_certificates_zip(model_admin, request, queryset):
+    return _zip_response(model_admin, request, queryset, DocumentKind.SESSION_CERTIFICATE)
+
+
+@admin.action(permissions=["manage_registrations"], description=_("Invitations (ZIP)"))
+def issue_invitations_zip(model_admin, request, queryset):
+    return _zip_response(model_admin, request, queryset, DocumentKind.SESSION_INVITATION)
+
+
+if not hasattr(SessionAdmin, "has_manage_registrations_permission"):
+    SessionAdmin.has_manage_registrations_permission = _has_manage_registrations_permission
+SessionAdmin.actions = [*(SessionAdmin.actions or []), issue_certificates_zip, issue_invitations_zip]

@@ -1,0 +1,72 @@
+"""With Celery, the session ZIP actions queue a batch whose page shows progress, then the download."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from cursus_xblock.models import BatchStatus, DocumentBatch, Role
+from cursus_xblock.services import registration as registration_service
+
+from ..factories import SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def eager_celery():
+    from celery import current_app
+
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = False
+
+
+@override_settings(CURSUS_USE_CELERY=True)
+def test_queued_batch_page_refreshes_then_offers_the_zip(
+    admin_client, templates, eager_celery, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    session = SessionFactory(
+        code="MGT-7", start=now - datetime.timedelta(hours=1), end=now + datetime.timedelta(days=1)
+    )
+    registration_service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            reverse("admin:cursus_xblock_session_changelist"),
+            {"action": "issue_certificates_zip", "_selected_action": [session.pk]},
+        )
+    batch = DocumentBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:cursus_xblock_documentbatch_change", args=[batch.pk])
+    queued = admin_client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in queued and "Queued" in queued
+
+    for callback in callbacks:  # the worker picks the task up after the commit
+        callback()
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.done, batch.total) == (BatchStatus.DONE, 2, 2)
+    page = admin_client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    download = admin_client.get(reverse("admin:cursus_xblock_documentbatch_download", args=[batch.pk]))
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    assert len(names) == 2 and all(n.startswith("MGT-7/") for n in names)
+
+
+def test_a_batch_that_is_not_ready_has_no_download(admin_client, templates):
+    batch = DocumentBatch.objects.create(session=SessionFactory(), kind="session_invitation")
+    assert admin_client.get(reverse("admin:cursus_xblock_documentbatch_download", args=[batch.pk])).status_code == 404
+    assert admin_client.get(reverse("admin:cursus_xblock_documentbatch_download", args=[9999])).status_code == 404
