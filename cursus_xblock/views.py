@@ -26,6 +26,7 @@ def verify(request, code):
         "holder": issued.holder_name,
         "kind": DocumentKind(issued.kind).label,
         "details": issued.details,
+        "dates": documents.snapshot_dates(issued.details),
         "issued_at": issued.issued_at,
     }
     return render(request, "cursus_xblock/verify.html", context)

@@ -233,16 +233,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 class IssuedDocumentAdmin(admin.ModelAdmin):
     """The register of what was issued: nothing here is added, changed or deleted."""
 
-    list_display = (
-        "issued",
-        "holder_name",
-        "kind",
-        "session",
-        "template",
-        "issuer",
-        "verification",
-        "download",
-    )
+    list_display = ("issued", "holder_name", "kind_and_template", "session", "verification", "download")
     list_filter = ("kind",)
     list_select_related = ("registration__session", "event", "template_version", "issued_by")
     search_fields = ("holder_name", "verification_code", "registration__session__code")
@@ -303,6 +294,12 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
     def template(self, document):
         return str(document.template_version)
 
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_and_template(self, document):
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', document.get_kind_display(), document.template_version
+        )
+
     @admin.display(description=_("issued by"), ordering="issued_by__last_name")
     def issuer(self, document):
         return person_name(document.issued_by) if document.issued_by_id else "—"
@@ -324,8 +321,11 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("certified details"))
     def certified(self, document):
-        labels = {"course": _("Course"), "session": _("Session"), "event": _("Event"), "dates": _("Dates")}
-        rows = ((labels.get(key, key), value) for key, value in document.details.items())
+        details = document.details
+        rows = [(_("Course"), details.get("course")), (_("Session"), details.get("session"))]
+        if details.get("event"):
+            rows.append((_("Event"), details["event"]))
+        rows.append((_("Dates"), documents_service.snapshot_dates(details)))
         return format_html('<dl class="cursus-details">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
     def download_view(self, request, object_id):

@@ -6,11 +6,13 @@ its checksum, template version and a random verification code. Generating again 
 record; earlier ones stay as they were issued.
 """
 
+import datetime
 import hashlib
 import re
 import secrets
 import tempfile
 import zipfile
+import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -185,17 +187,28 @@ def _user_language(user):
 
 
 def _snapshot(registration, event):
-    """What the document certifies, as plain text frozen at issue time (for the verification page)."""
+    """What the document certifies, frozen at issue time (shown by the verification page)."""
     session = registration.session
+    span = event or session
     details = {
         "course": f"{session.course.title} [{session.course.code}]",
         "session": f"{session.name} [{session.code}]",
-        "dates": date_range(session.start, session.end, session.tzinfo),
+        "start": span.start.isoformat(),
+        "end": span.end.isoformat(),
+        "time_zone": session.time_zone,
     }
     if event is not None:
         details["event"] = event.name
-        details["dates"] = date_range(event.start, event.end, session.tzinfo)
     return details
+
+
+def snapshot_dates(details):
+    """The snapshot's dates in the viewer's language: « 12/12/2026 09:00 – 17:00 (Europe/Paris) »."""
+    try:
+        start, end = (datetime.datetime.fromisoformat(details[k]) for k in ("start", "end"))
+        return date_range(start, end, zoneinfo.ZoneInfo(details["time_zone"]))
+    except (KeyError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return details.get("dates", "")
 
 
 def read_content(issued):
