@@ -26,15 +26,18 @@ from django.utils import timezone
 from cursus_xblock.models import (
     Attendance,
     Course,
+    DocumentKind,
     Event,
     EventRegistration,
     EventRegistrationType,
+    IssuedDocument,
     Registration,
     RegistrationHistory,
     RegistrationStatus,
     Role,
     Session,
 )
+from cursus_xblock.services import documents
 from cursus_xblock.services.attendance import attendance_mark
 from cursus_xblock.services.outcomes import Result
 from cursus_xblock.services.registration import (
@@ -64,6 +67,11 @@ MANAGER_PERMISSIONS = [
     "view_registration",
     "view_eventregistration",
     "view_registrationhistory",
+    "view_documenttemplate",
+    "add_documenttemplate",
+    "change_documenttemplate",
+    "view_issueddocument",
+    "view_documentbatch",
 ]
 
 TRAINERS = [
@@ -404,7 +412,36 @@ class Command(BaseCommand):
                     continue  # already seeded: left untouched, registrations included
                 self._session(plan, courses[plan["course"]], trainers, learners, admin)
                 created += 1
+            if not IssuedDocument.objects.exists():
+                self._documents(admin)
         self._summary(created)
+
+    def _documents(self, admin):
+        """A convocation and a certificate already issued, so the register and verification have data."""
+        upcoming = (
+            Registration.objects.filter(
+                role=Role.LEARNER, status=RegistrationStatus.CONFIRMED, session__start__gt=timezone.now()
+            )
+            .order_by("session__start", "pk")
+            .first()
+        )
+        attended = (
+            Registration.objects.filter(
+                role=Role.LEARNER,
+                status=RegistrationStatus.CONFIRMED,
+                session__end__lt=timezone.now(),
+                event_registrations__attendance=Attendance.PRESENT,
+            )
+            .order_by("session__start", "pk")
+            .first()
+        )
+        if upcoming is not None:
+            documents.issue(kind=DocumentKind.SESSION_INVITATION, registration=upcoming, actor=admin, language="fr")
+        if attended is not None:
+            issued = documents.issue(
+                kind=DocumentKind.SESSION_CERTIFICATE, registration=attended, actor=admin, language="fr"
+            )
+            self.stdout.write(f"Verification page of a certificate: /cursus/verify/{issued.verification_code}/")
 
     # --- people -------------------------------------------------------------------------
 
@@ -596,5 +633,6 @@ class Command(BaseCommand):
         details = ", ".join(f"{label}: {by_attendance.get(value, 0)}" for value, label in Attendance.choices)
         write(f"Event registrations: {EventRegistration.objects.count()} (attendance — {details})")
         write(f"History entries: {RegistrationHistory.objects.count()}")
+        write(f"Issued documents: {IssuedDocument.objects.count()}")
         write(f"Manager login: {MANAGER['username']} / {MANAGER['password']}")
         write(f"Admin login: {ADMIN['username']} / {ADMIN['password']}")
