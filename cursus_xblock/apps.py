@@ -38,3 +38,8 @@ class CursusConfig(AppConfig):
         from .signals import registration_changed
 
         registration_changed.connect(send_calendar_cancellation, dispatch_uid="cursus_calendar_cancellation")
+        # The host's user admin is registered by now (admin autodiscovery runs before apps listed
+        # after django.contrib.admin are ready): compose with it.
+        from .admin.users import hook_user_admin
+
+        hook_user_admin()

@@ -19,7 +19,7 @@ def get_model_admin(site, model):
     """The ``ModelAdmin`` registered for ``model`` (``AdminSite.get_model_admin`` is 5.0+)."""
     if hasattr(site, "get_model_admin"):
         return site.get_model_admin(model)
-    from django.contrib.admin.exceptions import NotRegistered
+    from django.contrib.admin.sites import NotRegistered
 
     try:
         return site._registry[model]

@@ -35,6 +35,8 @@ DEFAULTS = {
     # Build bulk documents in a Celery task: None = when Celery is installed and the host has a
     # broker (CELERY_BROKER_URL or BROKER_URL, as Open edX does); True/False to force.
     "USE_CELERY": None,
+    # Add the registrations button and pages to the host's user and group admins.
+    "USER_ADMIN_HOOK": True,
 }
 
 

@@ -13,7 +13,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
 from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
+from ..selectors import registrations_annotated
 from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service
@@ -121,17 +121,7 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        ahead = Registration.objects.filter(
-            session=OuterRef("session"),
-            role=OuterRef("role"),
-            status=RegistrationStatus.WAITING,
-            waiting_order__lt=OuterRef("waiting_order"),
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(waiting_ahead=Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1]))
-        )
+        return registrations_annotated(super().get_queryset(request))
 
     @admin.display(description=_("person"), ordering="user__last_name")
     def person(self, registration):
@@ -145,7 +135,7 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, registration):
         if registration.status == RegistrationStatus.WAITING:
-            return _("Waiting list #%(position)d") % {"position": (registration.waiting_ahead or 0) + 1}
+            return _("Waiting list #%(position)d") % {"position": registration.waiting_ahead + 1}
         return registration.get_status_display()
 
     @admin.display(description=_("history"))

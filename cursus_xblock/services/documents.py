@@ -46,6 +46,7 @@ from ..models import (
 
 VERSIONED_FIELDS = ("kind", "language", "name", "email_subject", "email_body", "body", "css")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
+PREVIEW_CODE = "PREVIEW"  # 7 characters: never a real (16-character) code
 
 NO_TEMPLATE = _("There is no template for this kind of document yet: create one in the admin.")
 WRONG_KIND = _("This template is for another kind of document.")
@@ -122,25 +123,29 @@ def _normalize(registration, event):
     return registration, event
 
 
-def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False):
-    """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
-
-    ``registration`` is a session registration (or an event registration, which names the event).
-    Raises ``DocumentRefused`` with a message when the document cannot be issued.
-    """
+def _resolve(kind, registration, event, template, language):
+    """(kind, session registration, event or None, template) after the checks both issue and preview need."""
     kind = DocumentKind(kind)
     registration, event = _normalize(registration, event)
     if kind.for_event and event is None:
         raise DocumentRefused(EVENT_REQUIRED, code="event_required")
     if event is not None and event.session_id != registration.session_id:
         raise DocumentRefused(EVENT_ELSEWHERE, code="event_elsewhere")
-    if not kind.for_event:
-        event = None
     template = template or default_template(kind, language or _user_language(registration.user))
     if template is None:
         raise DocumentRefused(NO_TEMPLATE, code="no_template")
     if template.kind != kind:
         raise DocumentRefused(WRONG_KIND, code="wrong_kind")
+    return kind, registration, event if kind.for_event else None, template
+
+
+def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False):
+    """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
+
+    ``registration`` is a session registration (or an event registration, which names the event).
+    Raises ``DocumentRefused`` with a message when the document cannot be issued.
+    """
+    kind, registration, event, template = _resolve(kind, registration, event, template, language)
     version = template.current_version
     code, issued_at = _new_code(), timezone.now()
     try:
@@ -180,6 +185,22 @@ def issue(*, kind, registration, actor=None, event=None, template=None, language
     if send_email:
         email_document(issued)
     return issued
+
+
+def preview(*, kind, registration, event=None, template=None):
+    """The PDF ``issue`` would make, for looking at it first: nothing is stored or recorded."""
+    kind, registration, event, template = _resolve(kind, registration, event, template, language=None)
+    try:
+        document = get_generator(kind).generate(
+            registration=registration,
+            template_version=template.current_version,
+            event=event,
+            verification_url=verification_url(PREVIEW_CODE),
+            verification_code=PREVIEW_CODE,
+        )
+    except TemplateError as exc:
+        raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
+    return document
 
 
 def _user_language(user):

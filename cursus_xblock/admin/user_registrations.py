@@ -1,0 +1,233 @@
+"""The seed's page: one user's registrations as learner and as trainer, with their actions.
+
+Every view checks the dedicated permission, finds the user through the host's user admin (404 for
+an unknown id) and a registration only among that user's (404 for anyone else's). Changes are
+POSTs that call one service function, then message and redirect; GETs change nothing.
+"""
+
+import io
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Registration, Role
+from ..selectors import session_list_for_user, templates_by_kind
+from ..services import documents as documents_service
+from ..services import registration as registration_service
+from ..services.outcomes import Result
+from .registrations import person_name
+from .users import can_manage
+
+UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
+PROMOTED = _("%(user)s moved from the waiting list to the session.")
+NOT_REGISTERED = _("%(user)s was not registered in %(session)s any more.")
+EVENT_UNREGISTERED = _("%(user)s was unregistered from the event %(event)s.")
+EMAILED = _("%(document)s e-mailed to %(email)s.")
+CANNOT_PREVIEW = _("This document cannot be made: %(reason)s")
+
+SECTIONS = (
+    (Role.LEARNER, _("As learner"), _("Collaborator of the session's workspace")),
+    (Role.TRAINER, _("As trainer"), _("Manager of the session's workspace")),
+)
+
+
+def user_registration_urls(model_admin):
+    """The URLs this module adds to the host's user admin (names start with ``cursus_user_``)."""
+    wrap = model_admin.admin_site.admin_view
+    views = RegistrationViews(model_admin)
+    base = "<path:object_id>/registrations/"
+    one = base + "<int:registration_id>/"
+    get, post = (lambda view: wrap(require_GET(view))), (lambda view: wrap(require_POST(view)))
+    return [
+        path(base, get(views.page), name="cursus_user_registrations"),
+        path(one + "unregister/", post(views.unregister), name="cursus_user_unregister"),
+        path(one + "events/<int:event_id>/register/", post(views.event_register), name="cursus_user_event_register"),
+        path(
+            one + "events/<int:event_id>/unregister/", post(views.event_unregister), name="cursus_user_event_unregister"
+        ),
+        path(
+            one + "documents/<str:kind>/",
+            wrap(require_http_methods(["GET", "POST"])(views.document)),
+            name="cursus_user_document",
+        ),
+    ]
+
+
+class RegistrationViews:
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def _user(self, request, object_id):
+        if not can_manage(request.user):
+            raise PermissionDenied
+        user = self.model_admin.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404
+        return user
+
+    def _registration(self, user, registration_id):
+        return get_object_or_404(
+            Registration.objects.select_related("session__course", "user"), pk=registration_id, user=user
+        )
+
+    def _page_url(self, user, registration=None):
+        url = reverse("admin:cursus_user_registrations", args=[user.pk])
+        return f"{url}#registration-{registration.pk}" if registration is not None else url
+
+    def _names(self, user, registration):
+        return {"user": person_name(user), "session": registration.session}
+
+    # --- the page -----------------------------------------------------------------------
+
+    def page(self, request, object_id):
+        user = self._user(request, object_id)
+        listing = session_list_for_user(user)
+        sections = [
+            {
+                "role": role,
+                "title": title,
+                "workspace_role": workspace_role,
+                "courses": listing[role],
+                "register_url": reverse("admin:cursus_user_register", args=[user.pk, role]),
+            }
+            for role, title, workspace_role in SECTIONS
+        ]
+        opts = self.model_admin.opts
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            "title": _("Registrations of %(user)s") % {"user": person_name(user)},
+            "subject": user,
+            "person": person_name(user),
+            "opts": opts,
+            "sections": sections,
+            "templates": templates_by_kind(),
+            "strings": {
+                "invitation": str(_("Invitation")),
+                "certificate": str(_("Certificate of attendance")),
+                "question": str(_("Unregister %(user)s from %(target)s?")),
+                "none": str(_("No template yet for this kind of document.")),
+                "default": str(_("default")),
+            },
+            "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
+            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        }
+        return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
+
+    # --- changes ------------------------------------------------------------------------
+
+    def unregister(self, request, object_id, registration_id):
+        user = self._user(request, object_id)
+        registration = self._registration(user, registration_id)
+        reason = request.POST.get("reason", "").strip()[:2000]
+        outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
+        names = self._names(user, registration)
+        if outcome.changed:
+            self.model_admin.message_user(request, UNREGISTERED % names, messages.SUCCESS)
+            for promoted in outcome.promoted:
+                self.model_admin.message_user(request, PROMOTED % {"user": person_name(promoted.user)}, messages.INFO)
+        else:
+            self.model_admin.message_user(request, NOT_REGISTERED % names, messages.WARNING)
+        return HttpResponseRedirect(self._page_url(user))
+
+    def event_register(self, request, object_id, registration_id, event_id):
+        user = self._user(request, object_id)
+        registration = self._registration(user, registration_id)
+        event = get_object_or_404(Event, pk=event_id, session_id=registration.session_id)
+        (outcome,) = registration_service.register_to_events(
+            registration=registration, events=[event], actor=request.user
+        )
+        level = messages.ERROR if outcome.result == Result.REFUSED else messages.SUCCESS
+        self.model_admin.message_user(request, outcome.describe(), level)
+        return HttpResponseRedirect(self._page_url(user, registration))
+
+    def event_unregister(self, request, object_id, registration_id, event_id):
+        user = self._user(request, object_id)
+        registration = self._registration(user, registration_id)
+        event_registration = get_object_or_404(
+            EventRegistration.objects.select_related("event"), registration=registration, event_id=event_id
+        )
+        reason = request.POST.get("reason", "").strip()[:2000]
+        registration_service.unregister_from_event(
+            event_registration=event_registration, actor=request.user, reason=reason
+        )
+        self.model_admin.message_user(
+            request,
+            EVENT_UNREGISTERED % {"user": person_name(user), "event": event_registration.event.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._page_url(user, registration))
+
+    # --- documents ----------------------------------------------------------------------
+
+    def document(self, request, object_id, registration_id, kind):
+        """GET: a preview (nothing recorded). POST: issue it, then download or e-mail it."""
+        user = self._user(request, object_id)
+        registration = self._registration(user, registration_id)
+        if kind not in DocumentKind.values:
+            raise Http404
+        data = request.POST if request.method == "POST" else request.GET
+        template = self._pick(data.get("template"), kind)
+        event = self._pick_event(data.get("event"), registration)
+        if request.method == "GET":
+            return self._preview(kind, registration, event, template)
+        try:
+            issued = documents_service.issue(
+                kind=kind,
+                registration=registration,
+                event=event,
+                template=template,
+                actor=request.user,
+                send_email=data.get("action") == "email",
+            )
+        except documents_service.DocumentRefused as exc:
+            self.model_admin.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(self._page_url(user, registration))
+        if data.get("action") == "email":
+            self.model_admin.message_user(
+                request,
+                EMAILED % {"document": issued.get_kind_display(), "email": user.email},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._page_url(user, registration))
+        return FileResponse(io.BytesIO(issued.content), as_attachment=True, filename=issued.filename)
+
+    def _pick(self, template_id, kind):
+        if not template_id:
+            return None
+        if not str(template_id).isdigit():
+            raise Http404
+        return get_object_or_404(DocumentTemplate, pk=template_id, kind=kind)
+
+    def _pick_event(self, event_id, registration):
+        if not event_id:
+            return None
+        if not str(event_id).isdigit():
+            raise Http404
+        return get_object_or_404(Event, pk=event_id, session_id=registration.session_id)
+
+    def _preview(self, kind, registration, event, template):
+        try:
+            document = documents_service.preview(kind=kind, registration=registration, event=event, template=template)
+        except documents_service.DocumentRefused as exc:
+            # Shown inside the dialog's preview frame: a sentence, not an error page.
+            body = format_html(
+                '<p style="font:14px/1.5 system-ui,sans-serif;margin:2rem;color:#ba2121">{}</p>',
+                CANNOT_PREVIEW % {"reason": exc.message},
+            )
+            response = HttpResponse(body)
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            return response
+        response = HttpResponse(document.content, content_type=document.media_type)
+        response["Content-Disposition"] = "inline"
+        response["X-Frame-Options"] = "SAMEORIGIN"  # shown in the page's own dialog
+        return response

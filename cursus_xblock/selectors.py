@@ -1,0 +1,88 @@
+"""Read-side queries for the interfaces: a bounded number of queries, whatever the number of rows."""
+
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .formatting import date_range
+from .models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    DocumentTemplate,
+    Event,
+    EventRegistration,
+    EventRegistrationType,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+
+
+def registrations_annotated(queryset):
+    """Registrations with ``seats_taken`` of their session and ``waiting_ahead`` of them, in the same query."""
+    seats = Registration.objects.filter(session=OuterRef("session"), role=Role.LEARNER, status__in=SEAT_STATUSES)
+    ahead = Registration.objects.filter(
+        session=OuterRef("session"),
+        role=OuterRef("role"),
+        status=RegistrationStatus.WAITING,
+        waiting_order__lt=OuterRef("waiting_order"),
+    )
+    return queryset.annotate(
+        seats_taken=Coalesce(Subquery(seats.values("session").annotate(n=Count("pk")).values("n")[:1]), Value(0)),
+        waiting_ahead=Coalesce(Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1]), Value(0)),
+    )
+
+
+def session_list_for_user(user):
+    """The user's active registrations, per role and course, with their events: five queries."""
+    registrations = list(
+        registrations_annotated(
+            Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES).select_related("session__course")
+        ).order_by("session__course__title", "session__course__code", "session__start", "pk")
+    )
+    session_ids = {r.session_id for r in registrations}
+    events_by_session = {}
+    for event in Event.objects.filter(session_id__in=session_ids).order_by("start", "pk"):
+        events_by_session.setdefault(event.session_id, []).append(event)
+    mine = {
+        (er.registration_id, er.event_id): er
+        for er in EventRegistration.objects.filter(registration__in=[r.pk for r in registrations]).exclude(
+            status=RegistrationStatus.CANCELLED
+        )
+    }
+    sections = {role: [] for role in Role.values}
+    for registration in registrations:
+        session = registration.session
+        for event in events_by_session.get(session.pk, []):
+            event.session = session  # already loaded: no query per event for its place
+        events = [
+            {
+                "event": event,
+                "dates": date_range(event.start, event.end, session.tzinfo),
+                "place": event.effective_place,
+                "registration": mine.get((registration.pk, event.pk)),
+                "manual": event.registration_type == EventRegistrationType.MANUAL,
+            }
+            for event in events_by_session.get(session.pk, [])
+        ]
+        row = {
+            "registration": registration,
+            "session": session,
+            "dates": date_range(session.start, session.end, session.tzinfo),
+            "position": registration.waiting_ahead + 1 if registration.status == RegistrationStatus.WAITING else None,
+            "events": events,
+        }
+        groups = sections[registration.role]
+        if not groups or groups[-1]["course"].pk != session.course_id:
+            groups.append({"course": session.course, "rows": []})
+        groups[-1]["rows"].append(row)
+    return sections
+
+
+def templates_by_kind():
+    """{kind: [{id, name, language, default}]} for the document dialogs: one query."""
+    grouped = {}
+    for template in DocumentTemplate.objects.order_by("kind", "-is_default", "language", "name"):
+        grouped.setdefault(template.kind, []).append(
+            {"id": template.pk, "name": str(template), "language": template.language, "default": template.is_default}
+        )
+    return grouped

@@ -1,0 +1,296 @@
+"""The per-user registrations page in the host's user admin (the seed): hook, page, actions, permissions."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cursus_xblock.admin.users import CursusUserAdminMixin, _compose, hook_user_admin
+from cursus_xblock.backends.groups import group_name
+from cursus_xblock.models import (
+    EventRegistration,
+    EventRegistrationType,
+    IssuedDocument,
+    Registration,
+    RegistrationHistory,
+    RegistrationStatus,
+    Role,
+)
+from cursus_xblock.services import registration as service
+
+from .factories import EventFactory, SessionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def learner():
+    return UserFactory(first_name="Éloïse", last_name="Lefèvre", username="eloise")
+
+
+def _page(client, user):
+    return client.get(reverse("admin:cursus_user_registrations", args=[user.pk]))
+
+
+def _messages(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+# --- the hook ---------------------------------------------------------------------------
+
+
+def test_the_user_list_gets_a_registrations_button_on_every_row(admin_client, learner):
+    page = admin_client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert page.count('class="cursus-registrations-button"') == get_user_model().objects.count()
+    assert reverse("admin:cursus_user_registrations", args=[learner.pk]) in page
+
+
+def test_the_user_page_gets_a_registrations_object_tool(admin_client, learner):
+    page = admin_client.get(reverse("admin:auth_user_change", args=[learner.pk])).content.decode()
+    assert 'class="cursus-object-tool"' in page
+    assert reverse("admin:cursus_user_registrations", args=[learner.pk]) in page
+    assert "Change password" in page or "password" in page  # the host's own form is intact
+
+
+class HostInline(admin.TabularInline):
+    model = Group.user_set.through
+    extra = 0
+
+
+class HostUserAdmin(UserAdmin):
+    """Like Open edX's: a subclass with its own inlines, columns and actions."""
+
+    inlines = [HostInline]
+    list_display = ("username", "email", "is_staff", "host_column")
+    actions = ["host_action"]
+
+    @admin.display(description="Host column")
+    def host_column(self, obj):
+        return "host"
+
+    @admin.action(description="Host action")
+    def host_action(self, request, queryset):
+        pass
+
+
+def test_composes_with_a_host_user_admin_keeping_its_inlines_columns_and_actions(rf, admin_user):
+    site = admin.AdminSite(name="host")
+    site.register(get_user_model(), HostUserAdmin)
+    site.register(Group)
+
+    assert _compose(site, get_user_model(), CursusUserAdminMixin)
+    assert _compose(site, get_user_model(), CursusUserAdminMixin)  # idempotent
+
+    model_admin = site._registry[get_user_model()]
+    request = rf.get("/")
+    request.user = admin_user
+    assert isinstance(model_admin, HostUserAdmin) and isinstance(model_admin, CursusUserAdminMixin)
+    assert model_admin.inlines == [HostInline]
+    assert list(model_admin.get_list_display(request)) == [
+        "username",
+        "email",
+        "is_staff",
+        "host_column",
+        "cursus_registrations",
+    ]
+    assert "host_action" in model_admin.get_actions(request)
+
+
+def test_the_hook_is_off_with_the_setting(settings):
+    site = admin.AdminSite(name="off")
+    site.register(get_user_model(), UserAdmin)
+    settings.CURSUS_USER_ADMIN_HOOK = False
+    hook_user_admin(site)
+    assert type(site._registry[get_user_model()]) is UserAdmin
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def test_page_splits_learner_and_trainer_grouped_by_course(admin_client, learner):
+    full = SessionFactory(name="Incendie — groupe 1", capacity=1)
+    service.register(user=UserFactory(), sessions=[full], role=Role.LEARNER)
+    service.register(user=learner, sessions=[full, SessionFactory(name="Secourisme")], role=Role.LEARNER)
+    service.register(user=learner, sessions=[SessionFactory(name="Formation de formateurs")], role=Role.TRAINER)
+
+    page = _page(admin_client, learner).content.decode()
+
+    assert "Registrations of Éloïse Lefèvre (eloise)" in page
+    learner_part, trainer_part = page.split('id="section-trainer"')
+    assert "Incendie — groupe 1" in learner_part and "Waiting list #1" in learner_part
+    assert "Secourisme" in learner_part and "Formation de formateurs" in trainer_part
+    assert "Collaborator of the session&#x27;s workspace" in learner_part
+    assert f"[{full.course.code}]" in learner_part
+    assert reverse("admin:cursus_user_register", args=[learner.pk, "learner"]) in learner_part
+    assert page.count('data-action="unregister"') == 3
+
+
+def test_page_in_french_uses_the_seeds_words(admin_client, learner):
+    session = SessionFactory()
+    EventFactory(session=session)
+    service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    page = admin_client.get(
+        reverse("admin:cursus_user_registrations", args=[learner.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    for words in ("Inscriptions", "Apprenant", "Formateur", "Séances", "Désinscrire", "Inscription"):
+        assert words.lower() in page.lower(), words
+
+
+def test_events_show_the_persons_status_and_manual_events_can_be_joined(admin_client, learner, admin_user):
+    session = SessionFactory()
+    EventFactory(session=session, name="Théorie")
+    workshop = EventFactory(session=session, name="Atelier", registration_type=EventRegistrationType.MANUAL, capacity=5)
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+
+    page = _page(admin_client, learner).content.decode()
+    assert "Théorie" in page and "Atelier" in page and "Register to this event" in page
+
+    url = reverse("admin:cursus_user_event_register", args=[learner.pk, outcome.registration.pk, workshop.pk])
+    assert admin_client.get(url).status_code == 405
+    response = admin_client.post(url)
+    assert response.status_code == 302
+    assert EventRegistration.objects.get(event=workshop).status == RegistrationStatus.CONFIRMED
+
+    response = admin_client.post(
+        reverse("admin:cursus_user_event_unregister", args=[learner.pk, outcome.registration.pk, workshop.pk]),
+        {"reason": "Absent ce jour-là"},
+    )
+    assert EventRegistration.objects.get(event=workshop).status == RegistrationStatus.CANCELLED
+    assert RegistrationHistory.objects.filter(reason="Absent ce jour-là", actor=admin_user).count() == 1
+
+
+def test_unregister_is_a_post_with_a_reason_that_revokes_the_role(admin_client, learner, admin_user):
+    session = SessionFactory()
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    url = reverse("admin:cursus_user_unregister", args=[learner.pk, outcome.registration.pk])
+
+    assert admin_client.get(url).status_code == 405
+    assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+    response = admin_client.post(url, {"reason": "Mutation"})
+
+    assert response.status_code == 302
+    assert _messages(response) == [f"Éloïse Lefèvre (eloise) was unregistered from {session}."]
+    assert Registration.objects.get().status == RegistrationStatus.CANCELLED
+    assert not Group.objects.filter(name=group_name(session.workspace_key, "collaborator"), user=learner).exists()
+    entry = RegistrationHistory.objects.filter(action="cancelled").get()
+    assert (entry.reason, entry.actor) == ("Mutation", admin_user)
+
+
+def test_a_registration_of_another_user_is_404_and_unknown_ids_too(admin_client, learner):
+    other = service.register(user=UserFactory(), sessions=[SessionFactory()], role=Role.LEARNER)[0].registration
+    assert admin_client.post(reverse("admin:cursus_user_unregister", args=[learner.pk, other.pk])).status_code == 404
+    assert admin_client.get(reverse("admin:cursus_user_registrations", args=[987654])).status_code in (302, 404)
+    assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+
+
+def test_csrf_is_enforced(admin_user, learner):
+    (outcome,) = service.register(user=learner, sessions=[SessionFactory()], role=Role.LEARNER)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:cursus_user_unregister", args=[learner.pk, outcome.registration.pk]))
+    assert response.status_code == 403
+    assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+
+
+def test_staff_without_the_permission_and_non_staff_are_refused(learner):
+    (outcome,) = service.register(user=learner, sessions=[SessionFactory()], role=Role.LEARNER)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_user"))
+    outsider = UserFactory()
+    for user, expected in ((staff, 403), (outsider, 302)):
+        client = Client()
+        client.force_login(user)
+        assert _page(client, learner).status_code == expected
+        url = reverse("admin:cursus_user_unregister", args=[learner.pk, outcome.registration.pk])
+        assert client.post(url).status_code == expected
+    assert Registration.objects.get().status == RegistrationStatus.CONFIRMED
+    client = Client()
+    client.force_login(staff)
+    assert (
+        'class="cursus-registrations-button"' not in client.get(reverse("admin:auth_user_changelist")).content.decode()
+    )
+
+
+def test_document_preview_records_nothing_and_issuing_downloads_or_emails(admin_client, learner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (outcome,) = service.register(user=learner, sessions=[SessionFactory()], role=Role.LEARNER)
+    url = reverse("admin:cursus_user_document", args=[learner.pk, outcome.registration.pk, "session_invitation"])
+
+    preview = admin_client.get(url)
+    assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
+    assert not IssuedDocument.objects.exists()
+
+    download = admin_client.post(url, {"action": "download"})
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert "attachment" in download["Content-Disposition"]
+    emailed = admin_client.post(url, {"action": "email"})
+    assert emailed.status_code == 302 and mail.outbox[0].to == [learner.email]
+    assert IssuedDocument.objects.count() == 2
+
+
+def test_certificate_refusal_is_a_message_not_an_error(admin_client, learner):
+    (outcome,) = service.register(user=learner, sessions=[SessionFactory()], role=Role.LEARNER)
+    url = reverse("admin:cursus_user_document", args=[learner.pk, outcome.registration.pk, "session_certificate"])
+
+    preview = admin_client.get(url)
+    issued = admin_client.post(url, {"action": "download"})
+
+    assert preview.status_code == 200 and b"once the session or event has started" in preview.content
+    assert issued.status_code == 302
+    assert "once the session or event has started" in _messages(issued)[0]
+
+
+def test_tampered_document_requests_are_404(admin_client, learner):
+    (outcome,) = service.register(user=learner, sessions=[SessionFactory()], role=Role.LEARNER)
+    base = ["admin:cursus_user_document"]
+    args = [learner.pk, outcome.registration.pk]
+    assert admin_client.get(reverse(base[0], args=[*args, "diploma"])).status_code == 404
+    url = reverse(base[0], args=[*args, "session_invitation"])
+    assert admin_client.get(url, {"template": "x"}).status_code == 404
+    assert admin_client.get(url, {"event": EventFactory().pk}).status_code == 404
+
+
+def test_the_page_costs_the_same_queries_for_5_and_200_registrations(admin_client, learner):
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert _page(admin_client, learner).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(count):
+        for _ in range(count):
+            session = SessionFactory(capacity=3)
+            EventFactory(session=session)
+            service.register(user=learner, sessions=[session], role=Role.LEARNER)
+
+    add(5)
+    few = queries()
+    add(195)
+    assert queries() == few
+    assert Registration.objects.filter(user=learner).count() == 200
+
+
+def test_past_sessions_still_show_with_their_dates(admin_client, learner):
+    now = timezone.now()
+    session = SessionFactory(start=now + datetime.timedelta(days=1))
+    service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    type(session).objects.filter(pk=session.pk).update(
+        start=now - datetime.timedelta(days=3), end=now - datetime.timedelta(days=2)
+    )
+    assert session.name in _page(admin_client, learner).content.decode()
