@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs that this machine lacks: MariaDB (server and
-# client headers, for mysqlclient), PostgreSQL, and the libraries WeasyPrint loads to render PDFs
-# (Pango, HarfBuzz subset). Needs root (or sudo); otherwise says what is missing and goes on: the
-# tests that need a server then skip (or fail under CI=true), the PDF tests fail.
+# client headers, for mysqlclient), PostgreSQL, Chromium (driven by Playwright in tests/browser;
+# Playwright never downloads a browser here) with a font for readable screenshots, and the
+# libraries WeasyPrint loads to render PDFs (Pango, HarfBuzz subset). Needs root (or sudo);
+# otherwise says what is missing and goes on: the tests that need a server or the browser then
+# skip (or fail under CI=true), the PDF tests fail.
 set -euo pipefail
 
 # `system-deps.sh demo`: only what the demo needs (WeasyPrint's libraries); no argument: the tests' too.
@@ -16,6 +18,9 @@ if [ "$target" = test ]; then
     need+=(postgresql)
   fi
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  # tests/browser: Playwright drives this Chromium; DejaVu makes its screenshots readable.
+  command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 fi
 # WeasyPrint (documents/render.py) opens these with dlopen. Read the cache once: `ldconfig -p | grep -q`
 # can fail under pipefail (SIGPIPE to ldconfig) when grep stops reading early.
@@ -32,7 +37,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   SUDO="sudo"
 else
-  echo "system-deps: missing ${need[*]} and no root: install them to run the database and PDF tests." >&2
+  echo "system-deps: missing ${need[*]} and no root: install them to run the database, browser and PDF tests." >&2
   exit 0
 fi
 echo "system-deps: installing ${need[*]}"
