@@ -83,6 +83,11 @@ def templates_by_kind():
     grouped = {}
     for template in DocumentTemplate.objects.order_by("kind", "-is_default", "language", "name"):
         grouped.setdefault(template.kind, []).append(
-            {"id": template.pk, "name": str(template), "language": template.language, "default": template.is_default}
+            {
+                "id": template.pk,
+                "name": f"{template.name} ({template.language})",
+                "language": template.language,
+                "default": template.is_default,
+            }
         )
     return grouped

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -117,6 +118,7 @@ class RegistrationViews:
                 "question": str(_("Unregister %(user)s from %(target)s?")),
                 "none": str(_("No template yet for this kind of document.")),
                 "default": str(_("default")),
+                "language": (translation.get_language() or "en").split("-")[0],
             },
             "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
             "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),

@@ -50,10 +50,13 @@
     docDialog.querySelector("h2").textContent = isCertificate ? strings.certificate : strings.invitation;
     docDialog.querySelector(".cursus-dialog-subject").textContent = person + " — " + button.dataset.target;
     select.replaceChildren();
-    for (const template of templates[kind] || []) {
-      const option = new Option(template.default ? template.name + " (" + strings.default + ")" : template.name, template.id);
-      option.selected = template.default && !select.querySelector("option[selected]");
-      if (option.selected) option.setAttribute("selected", "");
+    const choices = templates[kind] || [];
+    // Preselect the default in the administrator's language, else any default, else the first.
+    const preferred =
+      choices.find((t) => t.default && t.language === strings.language) || choices.find((t) => t.default) || choices[0];
+    for (const template of choices) {
+      const label = template.default ? template.name + " — " + strings.default : template.name;
+      const option = new Option(label, template.id, template === preferred, template === preferred);
       select.append(option);
     }
     const none = !select.options.length;
