@@ -27,13 +27,6 @@ from .factories import CourseFactory, EventFactory, SessionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 

@@ -41,13 +41,6 @@ BODY = (
 
 
 @pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path

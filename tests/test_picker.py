@@ -22,13 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def learner():
     return UserFactory(first_name="Éloïse", last_name="Lefèvre", username="eloise")
 

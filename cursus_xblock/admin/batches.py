@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ..models import BatchStatus, DocumentBatch
+from .readonly import ReadOnlyAdminMixin
 
 MISSING_FILE = _("The file of this batch is no longer in storage.")
 
 
 @admin.register(DocumentBatch)
-class DocumentBatchAdmin(admin.ModelAdmin):
+class DocumentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "session", "kind", "status", "progress", "requested_by", "download")
     list_filter = ("status", "kind")
     list_select_related = ("session", "requested_by")
@@ -35,15 +36,6 @@ class DocumentBatchAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     change_form_template = "cursus_xblock/admin/documentbatch_change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view(require_GET(self.download_view))

@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..services import documents as documents_service
 from ..tasks import celery_enabled
+from .readonly import ReadOnlyAdminMixin
 from .registrations import MANAGE_PERMISSION, person_name
 from .sessions import SessionAdmin
 
@@ -117,7 +118,7 @@ def _placeholder_rows(kind):
     ]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Every saved version, newest first: read-only, issued documents point to them."""
 
     model = DocumentTemplateVersion
@@ -131,15 +132,6 @@ class VersionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by").annotate(issued_count=Count("documents"))
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         """Whoever may see the template sees its versions."""
@@ -230,7 +222,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(admin.ModelAdmin):
+class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The register of what was issued: nothing here is added, changed or deleted."""
 
     list_display = ("issued", "holder_name", "kind_and_template", "session", "verification", "download")
@@ -256,15 +248,6 @@ class IssuedDocumentAdmin(admin.ModelAdmin):
         "download",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -6,11 +6,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RegistrationHistory
+from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
 
 
 @admin.register(RegistrationHistory)
-class RegistrationHistoryAdmin(admin.ModelAdmin):
+class RegistrationHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("when", "person", "target", "action", "change", "reason")
     list_filter = ("action", "registration__role")
     list_select_related = (
@@ -27,15 +28,6 @@ class RegistrationHistoryAdmin(admin.ModelAdmin):
         "reason",
     )
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("date"), ordering="created_at")
     def when(self, entry):

@@ -5,7 +5,7 @@ import io
 import zipfile
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,13 +15,6 @@ from cursus_xblock.services import registration as registration_service
 from ..factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

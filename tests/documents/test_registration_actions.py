@@ -6,7 +6,6 @@ import zipfile
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from cursus_xblock.models import IssuedDocument, Role
@@ -16,13 +15,6 @@ from ..factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "admin:cursus_xblock_registration_changelist"
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def _registrations(count, **session):
