@@ -17,7 +17,6 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
@@ -348,16 +347,15 @@ class Picker:
         people = self.people_count(target)
         seats_left = None if session.capacity is None else max(session.capacity - session.seats_taken, 0)
         full = seats_left == 0
-        ended = session.has_ended(now)
         already = bool(people) and already_count >= people
         badges = []
-        unavailable = ""
-        if session.status == SessionStatus.CANCELLED:
-            unavailable = SessionStatus.CANCELLED.label
-        elif session.status == SessionStatus.CLOSED:
-            unavailable = SessionStatus.CLOSED.label
-        elif ended:
-            unavailable = _("Ended")
+        # Whether registration is possible is the service's rule; only its short label is ours.
+        refusal = registration_service.session_refusal(session, now)
+        unavailable = {
+            Refusal.CANCELLED: SessionStatus.CANCELLED.label,
+            Refusal.CLOSED: SessionStatus.CLOSED.label,
+            Refusal.ENDED: _("Ended"),
+        }.get(refusal, "")
         if unavailable:
             badges.append({"label": unavailable, "tone": "error"})
         elif session.has_started(now):
@@ -403,7 +401,7 @@ class Picker:
             "status": session.status,
             "status_label": SessionStatus(session.status).label,
             "started": session.has_started(now),
-            "ended": ended,
+            "ended": session.has_ended(now),
             "already": already,
             "already_count": already_count,
             "badges": badges,
@@ -571,16 +569,9 @@ class GroupPicker(Picker):
 
     def register(self, request, group, role, sessions, reason):
         members = list(group.user_set.order_by("last_name", "first_name", "username", "pk"))
-        with transaction.atomic():  # all sessions or, on an error, none
-            return [
-                (
-                    session,
-                    registration_service.register_users(
-                        session=session, users=members, role=role, actor=request.user, reason=reason
-                    ),
-                )
-                for session in sessions
-            ]
+        return registration_service.register_users_in_sessions(
+            sessions=sessions, users=members, role=role, actor=request.user, reason=reason
+        )
 
 
 # --- plain data for the summary ------------------------------------------------------------------

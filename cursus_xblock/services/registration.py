@@ -59,6 +59,21 @@ def register_users(*, session, users, role, actor=None, reason=""):
 
 
 @transaction.atomic
+def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
+    """Register many users (a group's members) in several sessions: [(session, outcomes per user)].
+
+    Sessions are locked in id order up front, like ``register``; all of it or, on an error, none.
+    """
+    now = timezone.now()
+    locked = _lock_sessions(sessions)
+    users = _unique_users(users)
+    return [
+        (session, _register_in_session(session, users, role, actor, reason, now))
+        for session in _ordered_unique(sessions, locked)
+    ]
+
+
+@transaction.atomic
 def unregister(*, registration, actor=None, reason=""):
     """Cancel a registration (the row stays), its events, its workspace role; promote the waiting list."""
     now = timezone.now()

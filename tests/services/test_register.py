@@ -401,3 +401,15 @@ def test_already_waiting_people_are_told_their_current_position_in_one_query(dja
 
     assert [o.result for o in again] == [Result.ALREADY_REGISTERED] * 6
     assert [o.position for o in again] == [None, 1, 2, 3, 4, 5]
+
+
+def test_many_users_in_many_sessions_reports_per_session_and_person():
+    first, full = SessionFactory(), SessionFactory(capacity=1, waiting_list_enabled=False)
+    members = UserFactory.create_batch(3)
+
+    results = service.register_users_in_sessions(sessions=[full, first], users=members, role=Role.LEARNER)
+
+    assert [session.pk for session, _ in results] == [full.pk, first.pk]
+    assert [o.result for o in results[0][1]] == [Result.REGISTERED, Result.REFUSED, Result.REFUSED]
+    assert [o.result for o in results[1][1]] == [Result.REGISTERED] * 3
+    assert Registration.objects.count() == 4
