@@ -35,6 +35,7 @@ setup(
     install_requires=[
         "Django>=4.2",
         "djangorestframework>=3.14",
+        "drf-spectacular>=0.28",
         "edx-django-utils>=5.0",
         "edx-opaque-keys>=2.5",
         "icalendar>=6.0",

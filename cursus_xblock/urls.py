@@ -1,6 +1,6 @@
 """URLs of the plugin, mounted under ``cursus/`` (namespace ``cursus_xblock``) by the host."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ app_name = "cursus_xblock"
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path("api/v1/", include("cursus_xblock.api.urls")),
 ]

@@ -93,6 +93,11 @@ _SENTENCES = {
     Result.ALREADY_REGISTERED: _("%(user)s was already registered for %(target)s."),
 }
 
+NO_SELF_REGISTRATION = _("This session does not take registrations from its learners: ask a training manager.")
+NO_SELF_UNREGISTRATION = _("This session does not let its learners unregister themselves: ask a training manager.")
+TRAINERS_BY_MANAGERS = _("Trainers are unregistered by a training manager.")
+SESSION_STARTED = _("The session has started: ask a training manager to unregister you.")
+
 NOT_PENDING = _("Only a registration pending validation can be validated or refused.")
 NOT_ACTIVE_EVENT = _("Attendance can only be recorded for a confirmed event registration.")
 EVENT_NOT_STARTED = _("Attendance can only be recorded once the event has started.")

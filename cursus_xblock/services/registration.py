@@ -27,7 +27,18 @@ from ..models import (
     SessionStatus,
 )
 from . import history
-from .outcomes import NOT_PENDING, Refusal, RegistrationError, RegistrationOutcome, Result, UnregisterOutcome
+from .outcomes import (
+    NO_SELF_REGISTRATION,
+    NO_SELF_UNREGISTRATION,
+    NOT_PENDING,
+    SESSION_STARTED,
+    TRAINERS_BY_MANAGERS,
+    Refusal,
+    RegistrationError,
+    RegistrationOutcome,
+    Result,
+    UnregisterOutcome,
+)
 
 _RESULT_OF_STATUS = {
     RegistrationStatus.CONFIRMED: Result.REGISTERED,
@@ -56,6 +67,29 @@ def register_users(*, session, users, role, actor=None, reason=""):
     now = timezone.now()
     (locked,) = _lock_sessions([session]).values()
     return _register_in_session(locked, _unique_users(users), role, actor, reason, now)
+
+
+def self_register(*, user, session):
+    """A learner registering themselves (API, XBlock): only where the session allows it.
+
+    Capacity, waiting list and validation then apply as for anyone; the outcome says which.
+    """
+    if not session.self_registration:
+        raise RegistrationError(NO_SELF_REGISTRATION, code="not_allowed")
+    (outcome,) = register(user=user, sessions=[session], role=Role.LEARNER, actor=user)
+    return outcome
+
+
+def self_unregister(*, registration, reason=""):
+    """A learner leaving a session themselves: where the session allows it, and before it starts."""
+    session = registration.session
+    if registration.role != Role.LEARNER:
+        raise RegistrationError(TRAINERS_BY_MANAGERS, code="not_allowed")
+    if not session.self_unregistration:
+        raise RegistrationError(NO_SELF_UNREGISTRATION, code="not_allowed")
+    if registration.status != RegistrationStatus.CANCELLED and session.has_started():
+        raise RegistrationError(SESSION_STARTED, code="session_started")
+    return unregister(registration=registration, actor=registration.user, reason=reason)
 
 
 @transaction.atomic

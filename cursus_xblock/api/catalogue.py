@@ -1,0 +1,214 @@
+"""The catalogue: courses, sessions (with seats and registration options) and their events."""
+
+from django.db.models import F, Q
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from ..models import Course, EventRegistrationType
+from . import queries
+from .base import MAX_ID, ApiView, get_or_404
+from .schema import document, errors, page_example, paginated
+from .serializers import SessionSerializer
+
+MAX_SEARCH = 200
+
+COURSE_EXAMPLE = {
+    "id": 3,
+    "code": "SST-01",
+    "title": "Sauveteur secouriste du travail",
+    "description": "Deux jours pour apprendre les gestes qui sauvent.",
+}
+SESSION_EXAMPLE = {
+    "id": 12,
+    "code": "SST-2026-06-LYON",
+    "name": "SST — Lyon, juin 2026",
+    "description": "",
+    "course": {"id": 3, "code": "SST-01", "title": "Sauveteur secouriste du travail"},
+    "start": "2026-06-08T07:00:00Z",
+    "end": "2026-06-09T15:30:00Z",
+    "time_zone": "Europe/Paris",
+    "place": "Lyon, salle Molière",
+    "status": "open",
+    "workspace_key": "course-v1:Org+SST+2026_06",
+    "capacity": 12,
+    "seats_taken": 9,
+    "seats_left": 3,
+    "registration": {
+        "open": True,
+        "refusal": None,
+        "self_registration": True,
+        "self_unregistration": True,
+        "validation_required": False,
+        "waiting_list_enabled": True,
+    },
+}
+EVENT_EXAMPLE = {
+    "id": 40,
+    "name": "Jour 1 — les gestes",
+    "description": "",
+    "start": "2026-06-08T07:00:00Z",
+    "end": "2026-06-08T15:30:00Z",
+    "place": "Lyon, salle Molière",
+    "registration_type": "auto",
+    "capacity": None,
+    "seats_left": None,
+}
+
+
+SESSION_ID = OpenApiParameter(
+    "session_id", int, OpenApiParameter.PATH, examples=[OpenApiExample("A session", value=12)]
+)
+
+
+def _words(text):
+    return [word[:100] for word in text.split()[:10]]
+
+
+class CourseListApi(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    class FilterSerializer(serializers.Serializer):
+        search = serializers.CharField(
+            required=False, max_length=MAX_SEARCH, help_text="Words found in the code or the title."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        title = serializers.CharField()
+        description = serializers.CharField()
+
+        class Meta:
+            ref_name = "Course"
+
+    @document(
+        operation_id="courses_list",
+        tags=["catalogue"],
+        summary="List training courses",
+        parameters=[FilterSerializer],
+        responses={200: paginated(OutputSerializer, "Course"), **errors(400, 401, 403, 404)},
+        examples=[page_example("A page of courses", COURSE_EXAMPLE)],
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        courses = Course.objects.order_by("code", "pk")
+        for word in _words(filters.validated_data.get("search", "")):
+            courses = courses.filter(Q(code__icontains=word) | Q(title__icontains=word))
+        return self.paginate(courses, self.OutputSerializer)
+
+
+class SessionListApi(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    class FilterSerializer(serializers.Serializer):
+        course = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="A course id.")
+        upcoming = serializers.BooleanField(
+            required=False, help_text="true: sessions not started yet; false: those that have started."
+        )
+        seats_available = serializers.BooleanField(
+            required=False, help_text="true: sessions with a free learner seat (or unlimited); false: full ones."
+        )
+        search = serializers.CharField(
+            required=False,
+            max_length=MAX_SEARCH,
+            help_text="Words found in the session's code, name or place, or its course's code or title.",
+        )
+
+    OutputSerializer = SessionSerializer
+
+    @document(
+        operation_id="sessions_list",
+        tags=["catalogue"],
+        summary="List sessions",
+        description="In date order, each with its seats and how to register. Filters combine.",
+        parameters=[FilterSerializer],
+        responses={200: paginated(SessionSerializer, "Session"), **errors(400, 401, 403, 404)},
+        examples=[page_example("Upcoming sessions with seats", SESSION_EXAMPLE)],
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        found = queries.sessions()
+        if "course" in data:
+            found = found.filter(course_id=data["course"])
+        if "upcoming" in data:
+            now = timezone.now()
+            found = found.filter(start__gt=now) if data["upcoming"] else found.filter(start__lte=now)
+        if "seats_available" in data:
+            free = Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))
+            found = found.filter(free) if data["seats_available"] else found.exclude(free)
+        for word in _words(data.get("search", "")):
+            found = found.filter(
+                Q(code__icontains=word)
+                | Q(name__icontains=word)
+                | Q(place__icontains=word)
+                | Q(course__code__icontains=word)
+                | Q(course__title__icontains=word)
+            )
+        return self.paginate(found, self.OutputSerializer)
+
+
+class SessionDetailApi(ApiView):
+    permission_classes = [IsAuthenticated]
+    OutputSerializer = SessionSerializer
+
+    @document(
+        operation_id="sessions_retrieve",
+        tags=["catalogue"],
+        summary="One session",
+        parameters=[SESSION_ID],
+        responses={200: SessionSerializer, **errors(401, 403, 404)},
+        examples=[OpenApiExample("A session", value=SESSION_EXAMPLE, response_only=True)],
+    )
+    def get(self, request, session_id):
+        session = get_or_404(queries.sessions(), pk=session_id)
+        return Response(self.OutputSerializer(session, context={"request": request}).data)
+
+
+class SessionEventListApi(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        description = serializers.CharField()
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField()
+        place = serializers.CharField(source="effective_place", help_text="The event's, else the session's.")
+        registration_type = serializers.ChoiceField(
+            choices=EventRegistrationType.choices,
+            help_text="auto: every participant of the session is registered; manual: one by one.",
+        )
+        capacity = serializers.IntegerField(allow_null=True, help_text="Manual events only; null: unlimited.")
+        seats_left = serializers.SerializerMethodField(help_text="Null: unlimited.")
+
+        class Meta:
+            ref_name = "Event"
+
+        @extend_schema_field({"type": "integer", "nullable": True, "minimum": 0})
+        def get_seats_left(self, event):
+            if event.capacity is None:
+                return None
+            return max(event.capacity - event.seats_taken, 0)
+
+    @document(
+        operation_id="sessions_events_list",
+        tags=["catalogue"],
+        summary="List the events (séances) of a session",
+        parameters=[SESSION_ID],
+        responses={200: paginated(OutputSerializer, "Event"), **errors(400, 401, 403, 404)},
+        examples=[page_example("The first day of a session", EVENT_EXAMPLE)],
+    )
+    def get(self, request, session_id):
+        session = get_or_404(queries.sessions(), pk=session_id)
+
+        def attach_session(page):
+            for event in page:
+                event.session = session  # its place falls back on the session's: no query per event
+
+        return self.paginate(queries.session_events(session), self.OutputSerializer, prepare=attach_session)
