@@ -34,12 +34,15 @@ setup(
     # Loose ranges on purpose: the LMS pins these itself and we must never cap them.
     install_requires=[
         "Django>=4.2",
+        "django-crum>=0.7",
         "djangorestframework>=3.14",
         "drf-spectacular>=0.28",
         "edx-django-utils>=5.0",
         "edx-opaque-keys>=2.5",
         "icalendar>=6.0",
         "openedx-events>=9.0",
+        # CourseEnrollmentStarted and PipelineStep: the optional self-enrollment filter step.
+        "openedx-filters>=1.0",
         "segno>=1.5",
         # 68.1: redirects go through the URL fetcher (CVE-2025-68616) and URL schemes are detected right.
         "weasyprint>=68.1",

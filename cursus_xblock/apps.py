@@ -38,6 +38,10 @@ class CursusConfig(AppConfig):
         from .signals import registration_changed
 
         registration_changed.connect(send_calendar_cancellation, dispatch_uid="cursus_calendar_cancellation")
+        # The platform's events (openedx-events) and, inside the LMS, its account retirement signal.
+        from .openedx.receivers import connect as connect_platform_receivers
+
+        connect_platform_receivers()
         # The host's user admin is registered by now (admin autodiscovery runs before apps listed
         # after django.contrib.admin are ready): compose with it.
         from .admin.users import hook_user_admin

@@ -31,3 +31,27 @@ def check_workspace_backend(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_open_edx_settings(app_configs, **kwargs):
+    from .conf import settings
+
+    errors = []
+    if settings.MANAGER_COURSE_ROLE not in ("staff", "instructor"):
+        errors.append(
+            Error(
+                f"CURSUS_MANAGER_COURSE_ROLE must be 'staff' or 'instructor', not {settings.MANAGER_COURSE_ROLE!r}.",
+                obj="CURSUS_MANAGER_COURSE_ROLE",
+                id="cursus_xblock.E003",
+            )
+        )
+    if settings.UNENROLLMENT_POLICY not in ("cancel", "flag"):
+        errors.append(
+            Error(
+                f"CURSUS_UNENROLLMENT_POLICY must be 'cancel' or 'flag', not {settings.UNENROLLMENT_POLICY!r}.",
+                obj="CURSUS_UNENROLLMENT_POLICY",
+                id="cursus_xblock.E004",
+            )
+        )
+    return errors

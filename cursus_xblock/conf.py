@@ -11,8 +11,8 @@ from django.core.signals import setting_changed
 PREFIX = "CURSUS_"
 
 DEFAULTS = {
-    # Dotted path of the workspace backend class (see cursus_xblock.backends). Empty: the
-    # Django-groups backend.
+    # Dotted path of the workspace backend class (see cursus_xblock.backends). Empty: the Open edX
+    # backend inside edx-platform (LMS, Studio), the Django-groups backend elsewhere.
     "WORKSPACE_BACKEND": "",
     # Workspace role given by each registration role (the seed: learner → collaborator,
     # trainer → manager).
@@ -37,6 +37,17 @@ DEFAULTS = {
     "USE_CELERY": None,
     # Add the registrations button and pages to the host's user and group admins.
     "USER_ADMIN_HOOK": True,
+    # Open edX: course mode of the enrollments a registration makes (an existing enrollment keeps its mode).
+    "ENROLLMENT_MODE": "audit",
+    # Open edX: let the LMS refuse enrollments in closed or full course runs (CourseEnrollment.enroll's
+    # check_access). Off: the session's own rules decide, as when staff enroll someone.
+    "ENROLLMENT_CHECK_ACCESS": False,
+    # Open edX: the course role of trainers (workspace managers): "staff" or "instructor".
+    "MANAGER_COURSE_ROLE": "staff",
+    # Open edX: a learner unenrolled from the course run in the LMS (not by a registration change):
+    # "cancel" their registrations in its sessions that have not ended (recorded in the history),
+    # or "flag": only log a warning and leave them.
+    "UNENROLLMENT_POLICY": "cancel",
 }
 
 

@@ -7,9 +7,13 @@ from .models import HistoryAction
 log = logging.getLogger(__name__)
 
 
-def send_calendar_cancellation(sender, *, registration, event_registration, action, **kwargs):
+def send_calendar_cancellation(sender, *, registration, event_registration, action, reason="", **kwargs):
     """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL."""
     if action != HistoryAction.CANCELLED or event_registration is not None:
+        return
+    from .openedx.receivers import RETIRED_REASON
+
+    if reason == RETIRED_REASON:  # an account being retired is not written to any more
         return
     from .services import documents
 

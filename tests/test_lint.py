@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ["cursus_xblock", "tests", "benchmarks", "demo", "setup.py"]
+TARGETS = ["cursus_xblock", "tests", "benchmarks", "demo", "setup.py", "tutor-contrib-cursus"]
 
 
 def _ruff():

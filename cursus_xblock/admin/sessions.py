@@ -4,10 +4,13 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..backends import get_backend
 from ..formatting import date_range
 from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
@@ -30,6 +33,14 @@ class WhenFilter(admin.SimpleListFilter):
         }.get(self.value(), lambda: queryset)()
 
 
+def _workspace_label():
+    return str(get_backend().workspace_label)
+
+
+#: « workspace », or « course run » in Open edX: the backend's name, read when shown.
+workspace_label = lazy(_workspace_label, str)
+
+
 class EventInline(admin.TabularInline):
     model = Event
     form = EventForm
@@ -41,7 +52,7 @@ class EventInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     form = SessionForm
-    list_display = ("title", "dates", "place", "status", "seats", "waiting")
+    list_display = ("title", "dates", "place", "workspace", "status", "seats", "waiting")
     list_display_links = ("title",)
     list_filter = ("status", WhenFilter, ("course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("course",)
@@ -86,6 +97,12 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
             )
         )
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "workspace_key" in form.base_fields:
+            form.base_fields["workspace_key"].label = capfirst(workspace_label())
+        return form
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         course_id = str(initial.get("course") or "")
@@ -104,6 +121,13 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     @admin.display(description=_("dates"), ordering="start")
     def dates(self, session):
         return date_range(session.start, session.end, session.tzinfo)
+
+    @admin.display(description=workspace_label(), ordering="workspace_key")
+    def workspace(self, session):
+        if not session.workspace_key:
+            return "—"
+        url = get_backend().workspace_url(session.workspace_key)
+        return format_html('<a href="{}">{}</a>', url, session.workspace_key) if url else session.workspace_key
 
     @admin.display(description=_("seats"), ordering="seats_taken")
     def seats(self, session):

@@ -13,8 +13,10 @@ from functools import lru_cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 GROUPS_BACKEND = "cursus_xblock.backends.groups.GroupsWorkspaceBackend"
+OPENEDX_BACKEND = "cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend"
 
 
 class WorkspaceRefused(Exception):
@@ -33,6 +35,9 @@ class WorkspaceRefused(Exception):
 class BaseWorkspaceBackend:
     """The interface. Every method may be called with an empty ``workspace_key``: it is ignored."""
 
+    #: What the admin calls a workspace (the Open edX backend: « course run »).
+    workspace_label = _("workspace")
+
     def grant(self, *, user, workspace_key, role):
         """Give ``role`` on ``workspace_key`` to ``user``. Must be idempotent."""
 
@@ -47,12 +52,20 @@ class BaseWorkspaceBackend:
     def validate_workspace_key(self, workspace_key):
         """Raise ``django.core.exceptions.ValidationError`` for a key this workspace cannot use."""
 
+    def workspace_url(self, workspace_key):
+        """A page showing the workspace (the Open edX backend: the course run's about page), or ''."""
+        return ""
+
 
 def backend_path():
-    """The configured path; empty means the groups backend (an Open edX one is chosen by setting)."""
+    """The configured path; empty means Open edX's backend inside edx-platform, the groups one elsewhere."""
     from ..conf import settings
 
-    return settings.WORKSPACE_BACKEND or GROUPS_BACKEND
+    if settings.WORKSPACE_BACKEND:
+        return settings.WORKSPACE_BACKEND
+    from .openedx import edx_platform_available
+
+    return OPENEDX_BACKEND if edx_platform_available() else GROUPS_BACKEND
 
 
 @lru_cache(maxsize=None)

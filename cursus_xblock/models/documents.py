@@ -112,7 +112,9 @@ def issued_document_path(document, filename):
 class IssuedDocument(models.Model):
     """One generated invitation or certificate, kept as issued: file, checksum, template version.
 
-    .. pii: The holder's name (snapshot) and a link to their registration; the stored PDF names them.
+    .. pii: The holder's name (snapshot), the file name and the stored PDF name them; a link to their registration.
+        On retirement (USER_RETIRE_LMS_MISC) the name becomes « Retired account », the file name the
+        verification code, and the PDF is deleted; code, checksum and certified details stay verifiable.
     .. pii_types: name, id
     .. pii_retirement: local_api
     """
@@ -175,7 +177,9 @@ class DocumentBatch(models.Model):
     With Celery the admin follows ``done``/``total`` while a worker builds it; without, it is built
     during the request and ready at once.
 
-    .. no_pii:
+    .. pii: The ZIP file holds documents that name their holders.
+    .. pii_types: name
+    .. pii_retirement: local_api
     """
 
     session = models.ForeignKey(

@@ -28,6 +28,22 @@ def default_time_zone():
     return settings.TIME_ZONE or "UTC"
 
 
+def validate_workspace_key(value):
+    """The workspace backend's say on a key (the Open edX one wants a course run key)."""
+    if value:
+        from ..backends import get_backend
+
+        get_backend().validate_workspace_key(value)
+
+
+def _workspace_errors(value):
+    try:
+        validate_workspace_key(value)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
 class Role(models.TextChoices):
     LEARNER = "learner", _("Learner")
     TRAINER = "trainer", _("Trainer")
@@ -140,6 +156,13 @@ class Course(TimeStampedModel):
     def __str__(self):
         return f"{self.title} [{self.code}]"
 
+    def clean(self):
+        super().clean()
+        self.default_workspace_key = self.default_workspace_key.strip()
+        errors = _workspace_errors(self.default_workspace_key)
+        if errors:
+            raise ValidationError({"default_workspace_key": errors})
+
     def session_defaults(self):
         """Initial values for a new session of this course."""
         return {
@@ -236,8 +259,15 @@ class Session(ScheduledModel):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": _("The end must be after the start.")})
+            errors["end"] = _("The end must be after the start.")
+        self.workspace_key = self.workspace_key.strip()
+        workspace_errors = _workspace_errors(self.workspace_key)
+        if workspace_errors:
+            errors["workspace_key"] = workspace_errors
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def tzinfo(self):
@@ -316,6 +346,7 @@ class Registration(models.Model):
     """A user in a session as learner or trainer: one row per (user, session, role), whose status changes.
 
     .. pii: Links a user to the training sessions they attend or teach.
+        On retirement (USER_RETIRE_LMS_MISC) those in sessions that have not ended are cancelled.
     .. pii_types: id
     .. pii_retirement: retained
     """

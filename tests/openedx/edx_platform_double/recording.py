@@ -1,0 +1,24 @@
+"""Records the calls made into the double. The double's own internal calls go to unrecorded helpers."""
+
+import functools
+import inspect
+
+#: ``("Class.method", args, kwargs)`` per call, exactly as made; a role's course key comes first in args.
+CALLS = []
+
+
+def recorded(func):
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        signature.bind(*args, **kwargs)  # a call that does not fit the real signature fails here
+        owner, rest = args[0], args[1:]
+        if isinstance(owner, type):  # a classmethod: CourseEnrollment.enroll(…)
+            name, prefix = f"{owner.__name__}.{func.__name__}", ()
+        else:  # a role: CourseStaffRole.add_users(course_key, …)
+            name, prefix = f"{type(owner).__name__}.{func.__name__}", (owner.course_key,)
+        CALLS.append((name, prefix + rest, kwargs))
+        return func(*args, **kwargs)
+
+    return wrapper
