@@ -11,7 +11,7 @@ def send_calendar_cancellation(sender, *, registration, event_registration, acti
     """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL."""
     if action != HistoryAction.CANCELLED or event_registration is not None:
         return
-    from .openedx.receivers import RETIRED_REASON
+    from .services.retirement import RETIRED_REASON
 
     if reason == RETIRED_REASON:  # an account being retired is not written to any more
         return

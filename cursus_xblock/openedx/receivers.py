@@ -12,19 +12,12 @@ enrollments the service changes on the way don't come back to them as new events
 
 import logging
 
-from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Concat
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ..conf import settings
 from ..models import (
-    ACTIVE_STATUSES,
-    DocumentBatch,
-    IssuedDocument,
     Registration,
     RegistrationStatus,
     SessionStatus,
@@ -36,9 +29,6 @@ log = logging.getLogger(__name__)
 #: Reasons recorded in the history. Stored as written here (English msgids, like any free-text
 #: reason); the catalogue has them so a display may translate them with ``gettext``.
 UNENROLLED_REASON = gettext_noop("Unenrolled from the course run in the LMS")
-RETIRED_REASON = gettext_noop("Account retired")
-#: What issued documents show instead of a retired holder's name.
-RETIRED_HOLDER = _("Retired account")
 
 CANCEL = "cancel"
 FLAG = "flag"
@@ -131,50 +121,10 @@ def _request_user():
 
 
 def handle_retirement(sender, user=None, **kwargs):
-    """``USER_RETIRE_LMS_MISC``: forget the person, keep the counts and the register of documents.
-
-    * registrations in sessions that have not ended are cancelled through the service (seats go to
-      the waiting list, roles are revoked, history says why); past ones stay, as do history rows,
-      which point to the (retired) user id only;
-    * issued documents keep their verification code, checksum and certified details, so the
-      register still verifies them, but the holder's name becomes « Retired account » and the
-      stored PDF, which names them, is deleted, as are the session ZIPs that may contain it.
-    """
+    """``USER_RETIRE_LMS_MISC``: forget the person (``services.retirement.retire``)."""
     if user is None:
         return
-    from ..services.registration import unregister
+    from ..services import retirement
 
-    now = timezone.now()
-    upcoming = (
-        Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES, session__end__gt=now)
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .order_by("pk")
-    )
-    with cursus_acting(), transaction.atomic():
-        for registration in upcoming:
-            unregister(registration=registration, actor=None, reason=RETIRED_REASON)
-        _forget_documents(user)
-
-
-def _forget_documents(user):
-    documents = IssuedDocument.objects.filter(registration__user=user)
-    batches = DocumentBatch.objects.filter(session__registrations__user=user).exclude(file="").distinct()
-    files = [d.file for d in documents.exclude(file="")] + [b.file for b in batches]
-    with translation.override(django_settings.LANGUAGE_CODE):
-        holder = str(RETIRED_HOLDER)
-    documents.update(
-        holder_name=holder,
-        file="",
-        filename=Concat("kind", Value("_"), "verification_code", Value(".pdf")),
-    )
-    DocumentBatch.objects.filter(pk__in=[b.pk for b in batches]).update(file="")
-    # Files are not transactional: delete them once the database agrees.
-    transaction.on_commit(lambda: _delete_files(files))
-
-
-def _delete_files(files):
-    for stored in files:
-        try:
-            stored.storage.delete(stored.name)
-        except OSError:
-            log.exception("Could not delete %s of a retired account", stored.name)
+    with cursus_acting():
+        retirement.retire(user=user)
