@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from ..formatting import date_range
 from ..models import ACTIVE_STATUSES, Course, Registration, Role, Session, SessionStatus
+from ..models import seats_left as free_seats
 from ..services import registration as registration_service
 from ..services.outcomes import Refusal, Result
 from .registrations import MANAGE_PERMISSION, person_name
@@ -345,8 +346,8 @@ class Picker:
     def item(self, session, role, already_count, target, now):
         """What the list and the selection panel show of a session (plain data)."""
         people = self.people_count(target)
-        seats_left = None if session.capacity is None else max(session.capacity - session.seats_taken, 0)
-        full = seats_left == 0
+        left = free_seats(session.capacity, session.seats_taken)
+        full = left == 0
         already = bool(people) and already_count >= people
         badges = []
         # Whether registration is possible is the service's rule; only its short label is ours.
@@ -375,7 +376,7 @@ class Picker:
                     "tone": "quiet",
                 }
             )
-        if seats_left is None:
+        if left is None:
             seats_label = _("Unlimited seats")
         elif full and session.waiting_list_enabled:
             seats_label = _("Full — waiting list")
@@ -384,7 +385,7 @@ class Picker:
             if role == Role.LEARNER:
                 unavailable = unavailable or _("Full")
         else:
-            seats_label = ngettext("%(count)d seat left", "%(count)d seats left", seats_left) % {"count": seats_left}
+            seats_label = ngettext("%(count)d seat left", "%(count)d seats left", left) % {"count": left}
         course = session.course
         return {
             "id": session.pk,
@@ -394,7 +395,7 @@ class Picker:
             "course_id": course.pk,
             "dates": date_range(session.start, session.end, session.tzinfo),
             "place": session.place,
-            "seats_left": seats_left,
+            "seats_left": left,
             "full": full,
             "waiting_list": session.waiting_list_enabled,
             "seats_label": seats_label,

@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..models import Course, EventRegistrationType
+from ..models import seats_left as free_seats
 from . import queries
 from .base import MAX_ID, ApiView, get_or_404
 from .schema import document, errors, page_example, paginated
@@ -192,9 +193,7 @@ class SessionEventListApi(ApiView):
 
         @extend_schema_field({"type": "integer", "nullable": True, "minimum": 0})
         def get_seats_left(self, event):
-            if event.capacity is None:
-                return None
-            return max(event.capacity - event.seats_taken, 0)
+            return free_seats(event.capacity, event.seats_taken)
 
     @document(
         operation_id="sessions_events_list",

@@ -18,6 +18,7 @@ from ..models import (
     Role,
     SessionStatus,
 )
+from ..models import seats_left as free_seats
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from .exceptions import REFUSAL_CODES
@@ -111,9 +112,7 @@ class SessionSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "integer", "nullable": True, "minimum": 0})
     def get_seats_left(self, session):
-        if session.capacity is None:
-            return None
-        return max(session.capacity - session.seats_taken, 0)
+        return free_seats(session.capacity, session.seats_taken)
 
 
 class SessionSummarySerializer(serializers.Serializer):

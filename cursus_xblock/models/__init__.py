@@ -24,6 +24,7 @@ from .training import (
     Session,
     SessionStatus,
     default_time_zone,
+    seats_left,
     validate_time_zone,
     value_label,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Session",
     "SessionStatus",
     "default_time_zone",
+    "seats_left",
     "validate_time_zone",
     "value_label",
 ]

@@ -116,6 +116,13 @@ class ScheduledModel(TimeStampedModel):
         return instance
 
 
+def seats_left(capacity, seats_taken):
+    """Seats still free: None when unlimited, never below zero (a lowered capacity may be exceeded)."""
+    if capacity is None:
+        return None
+    return max(capacity - seats_taken, 0)
+
+
 class Course(TimeStampedModel):
     """A training offer; its ``default_*`` fields pre-fill the sessions created for it.
 
