@@ -16,3 +16,14 @@ def date_range(start, end, tz):
     else:
         last = formats.date_format(end, "SHORT_DATETIME_FORMAT")
     return f"{first} – {last} ({tz.key})"
+
+
+def long_date_range(start, end, tz):
+    """« 12 December 2026, 09:00 – 17:30 (Europe/Paris) »: for learners, who read dates in words."""
+    start, end = local(start, tz), local(end, tz)
+    first = f"{formats.date_format(start, 'DATE_FORMAT')}, {formats.time_format(start, 'TIME_FORMAT')}"
+    if start.date() == end.date():
+        last = formats.time_format(end, "TIME_FORMAT")
+    else:
+        last = f"{formats.date_format(end, 'DATE_FORMAT')}, {formats.time_format(end, 'TIME_FORMAT')}"
+    return f"{first} – {last} ({tz.key})"

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
-METHODS = ("REQUEST", "CANCEL")
+METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 DEFAULT_PRODUCT_ID = "-//cursus-xblock//Training sessions//EN"
 
 
@@ -102,6 +102,7 @@ def build_calendar(
     """The ``.ics`` file (UTF-8 bytes, CRLF, lines folded at 75 octets) with one ``VEVENT`` per item.
 
     ``method="REQUEST"`` invites (or updates: same ``uid``, higher ``sequence``).
+    ``method="PUBLISH"`` is a plain calendar to import ("Add to calendar"): no reply expected.
     ``method="CANCEL"`` cancels: each ``VEVENT`` gets ``STATUS:CANCELLED``; pass the same ``uid``
     as the invitation and a ``sequence`` **greater than the last one sent** for that uid, or
     clients ignore the cancellation as out of date. This module keeps no history: the caller

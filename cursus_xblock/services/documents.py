@@ -287,10 +287,16 @@ def _calendar_items(registration, event=None, cancelled=False):
     ]
 
 
-def calendar_for(registration, *, event=None, cancelled=False):
-    """The .ics of the person's events in the session (or the session span when it has none)."""
+def calendar_for(registration, *, event=None, cancelled=False, publish=False):
+    """The .ics of the person's events in the session (or the session span when it has none).
+
+    ``publish``: a file to import ("Add to calendar"), not an e-mailed invitation. Its items keep
+    the invitation's UIDs, so a calendar that got both shows each séance once.
+    """
     registration, event = _normalize(registration, event)
     user = registration.user
+    if publish:
+        return ical.build_calendar(_calendar_items(registration, event), method="PUBLISH")
     return ical.build_calendar(
         _calendar_items(registration, event, cancelled),
         method="CANCEL" if cancelled else "REQUEST",

@@ -95,6 +95,7 @@ _SENTENCES = {
 
 NO_SELF_REGISTRATION = _("This session does not take registrations from its learners: ask a training manager.")
 NO_SELF_UNREGISTRATION = _("This session does not let its learners unregister themselves: ask a training manager.")
+TRAINER_OF_SESSION = _("You are a trainer of this session: a training manager registers learners.")
 TRAINERS_BY_MANAGERS = _("Trainers are unregistered by a training manager.")
 SESSION_STARTED = _("The session has started: ask a training manager to unregister you.")
 

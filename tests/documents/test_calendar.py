@@ -219,7 +219,7 @@ def test_invalid_items_are_refused(overrides, message):
     "kwargs, message",
     [
         ({"now": datetime(2026, 11, 2, 8, 30)}, "now must be an aware datetime"),  # noqa: DTZ001
-        ({"method": "PUBLISH"}, "method must be one of REQUEST, CANCEL"),
+        ({"method": "REFRESH"}, "method must be one of REQUEST, CANCEL, PUBLISH"),
         ({"items": []}, "at least one"),
         ({"items": [item(), item()]}, "its own uid"),
     ],

@@ -1,0 +1,417 @@
+"""The Cursus XBlock: a course unit where learners find the training sessions, join and leave them.
+
+The block holds no registration state of its own (every field is the author's settings): sessions,
+registrations and documents live in the plugin's tables and change only through the services, so
+the admin, the API and the block apply the same rules. Handlers act for the viewer alone — who that
+is comes from the runtime (see ``viewer.py``), never from the request's data.
+"""
+
+import zoneinfo
+from urllib.parse import quote
+
+from django.utils import translation
+from web_fragments.fragment import Fragment
+from webob import Response
+from xblock.core import XBlock
+from xblock.exceptions import JsonHandlerError
+from xblock.fields import Boolean, Scope, String
+from xblock.utils.resources import ResourceLoader
+from xblock.utils.studio_editable import StudioEditableXBlockMixin
+from xblock.validation import ValidationMessage
+
+from . import block_sessions
+from .formatting import long_date_range
+from .models import Course, DocumentKind, Registration, RegistrationStatus, Role, Session
+from .services import documents as documents_service
+from .services import registration as registration_service
+from .services.outcomes import Result, RegistrationError
+from .viewer import viewer_of
+
+loader = ResourceLoader(__name__)
+
+SOURCE_COURSE_RUN = "course_run"
+SOURCE_COURSE = "course"
+REASON_MAX_LENGTH = 500
+
+
+def _(text):
+    """Marks a string for extraction; the runtime's i18n service translates it when shown."""
+    return text
+
+
+@XBlock.wants("user")
+@XBlock.needs("i18n")
+class CursusXBlock(StudioEditableXBlockMixin, XBlock):
+    """Training sessions of a course, with Register / Leave, séances, calendar files and documents."""
+
+    display_name = String(
+        display_name=_("Display name"),
+        help=_("The heading learners see above the sessions."),
+        default=_("Training sessions"),
+        scope=Scope.settings,
+    )
+    source = String(
+        display_name=_("Sessions shown"),
+        help=_("The sessions whose workspace is this course run, or every session of one training course."),
+        default=SOURCE_COURSE_RUN,
+        values=[
+            {"display_name": _("The sessions of this course run"), "value": SOURCE_COURSE_RUN},
+            {"display_name": _("The sessions of a training course (by its code)"), "value": SOURCE_COURSE},
+        ],
+        scope=Scope.settings,
+    )
+    course_code = String(
+        display_name=_("Training course code"),
+        help=_("The code of the training course, as in the training administration (e.g. SST). Used when "
+               "“Sessions shown” is a training course."),
+        default="",
+        scope=Scope.settings,
+    )
+    show_past = Boolean(
+        display_name=_("Show past sessions"),
+        help=_("Also list sessions that have ended. Learners always see the sessions they attended."),
+        default=False,
+        scope=Scope.settings,
+    )
+    show_seats_left = Boolean(
+        display_name=_("Show seats left"),
+        help=_("Tell learners how many seats are still free in each session."),
+        default=True,
+        scope=Scope.settings,
+    )
+
+    editable_fields = ("display_name", "source", "course_code", "show_past", "show_seats_left")
+
+    # --- translation (the runtime's service: Open edX's falls back to Django's catalogue) -------
+
+    def gettext(self, text):
+        return self.runtime.service(self, "i18n").gettext(text)
+
+    ugettext = gettext  # StudioEditableXBlockMixin's name for it
+
+    # --- views ------------------------------------------------------------------------------
+
+    def student_view(self, context=None):
+        viewer = viewer_of(self)
+        return self._fragment(viewer, preview=False)
+
+    def author_view(self, context=None):
+        """Studio's unit page: what learners see, without buttons, and which sessions it takes."""
+        return self._fragment(viewer_of(self), preview=True)
+
+    def _fragment(self, viewer, *, preview):
+        fragment = Fragment()
+        fragment.add_content(
+            loader.render_django_template(
+                "templates/cursus_xblock/block/student.html",
+                {
+                    "block": self,
+                    "title": self.gettext(self.display_name),
+                    "preview": preview,
+                    "source_label": self._source_label(),
+                    "problem": self._source_problem(),
+                    "anonymous": viewer.is_anonymous,
+                    "time_zone": viewer.time_zone if _known_zone(viewer.time_zone) else "",
+                    "language": translation.get_language() or "en",
+                    "sessions_html": self._sessions_html(viewer, preview=preview),
+                },
+                i18n_service=self.runtime.service(self, "i18n"),
+            )
+        )
+        fragment.add_css(loader.load_unicode("static/cursus_xblock/block/cursus.css"))
+        fragment.add_javascript(loader.load_unicode("static/cursus_xblock/block/cursus.js"))
+        fragment.initialize_js(
+            "CursusXBlock",
+            {
+                "register_url": self.runtime.handler_url(self, "register"),
+                "leave_url": self.runtime.handler_url(self, "leave"),
+            },
+        )
+        return fragment
+
+    def _sessions_html(self, viewer, *, preview=False):
+        if self._source_problem():
+            return ""
+        listing = block_sessions.block_sessions(self._sessions(), viewer=viewer.user, show_past=self.show_past)
+        zone = zoneinfo.ZoneInfo(viewer.time_zone) if _known_zone(viewer.time_zone) else None
+        return loader.render_django_template(
+            "templates/cursus_xblock/block/sessions.html",
+            {
+                "rows": [self._row(row, zone, preview) for row in listing.rows],
+                "hidden": listing.hidden,
+                "show_seats_left": self.show_seats_left,
+                "preview": preview,
+                "anonymous": viewer.is_anonymous,
+                "icons": _icons(),
+            },
+            i18n_service=self.runtime.service(self, "i18n"),
+        )
+
+    def _row(self, row, zone, preview):
+        session = row.session
+        tz = zone or session.tzinfo
+        mine = row.registration
+        calendar = self.runtime.handler_url(self, "calendar", query=f"session={session.pk}") if mine else ""
+        return {
+            "row": row,
+            "dates": long_date_range(session.start, session.end, tz),
+            "start": session.start.isoformat(),
+            "end": session.end.isoformat(),
+            "status": _status(self, row),
+            "calendar_url": calendar if mine and mine.status == RegistrationStatus.CONFIRMED else "",
+            "can_register": row.can_register and not preview,
+            "can_leave": row.can_leave and not preview,
+            "events": [
+                {
+                    "event": item["event"],
+                    "dates": long_date_range(item["event"].start, item["event"].end, tz),
+                    "start": item["event"].start.isoformat(),
+                    "end": item["event"].end.isoformat(),
+                    "registration": item["registration"],
+                    "calendar_url": (
+                        self.runtime.handler_url(
+                            self, "calendar", query=f"session={session.pk}&event={item['event'].pk}"
+                        )
+                        if item["registration"] is not None
+                        and item["registration"].status == RegistrationStatus.CONFIRMED
+                        else ""
+                    ),
+                }
+                for item in row.events
+            ],
+            "documents": [
+                {
+                    "document": document,
+                    "certificate": DocumentKind(document.kind).is_certificate,
+                    "url": self.runtime.handler_url(self, "document", query=f"id={document.pk}"),
+                }
+                for document in row.documents
+            ],
+            "learners": row.learners,
+        }
+
+    # --- where the sessions come from ---------------------------------------------------------
+
+    def _course_run_key(self):
+        """The course run the block sits in, as a string; '' outside a course (the workbench)."""
+        usage_id = self.scope_ids.usage_id
+        key = getattr(usage_id, "context_key", None) or getattr(usage_id, "course_key", None)
+        key = key or getattr(self.runtime, "course_id", None)
+        return str(key) if key else ""
+
+    def _sessions(self):
+        if self.source == SOURCE_COURSE:
+            return block_sessions.source_sessions(course_code=self.course_code.strip())
+        return block_sessions.source_sessions(workspace_key=self._course_run_key())
+
+    def _source_problem(self):
+        """What keeps the block from listing sessions, for the author; '' when nothing does."""
+        if self.source == SOURCE_COURSE:
+            code = self.course_code.strip()
+            if not code:
+                return self.gettext(_("Enter the code of a training course in this component's settings."))
+            if not Course.objects.filter(code=code).exists():
+                return self.gettext(_("No training course has the code “{code}”.")).format(code=code)
+            return ""
+        if not self._course_run_key():
+            return self.gettext(
+                _("This component is not inside a course run: choose a training course in its settings.")
+            )
+        return ""
+
+    def _source_label(self):
+        if self.source == SOURCE_COURSE:
+            course = Course.objects.filter(code=self.course_code.strip()).first()
+            if course:
+                return self.gettext(_("Sessions of the training course {course}")).format(course=course)
+            return ""
+        return self.gettext(_("Sessions whose workspace is {key}")).format(key=self._course_run_key())
+
+    def validate_field_data(self, validation, data):
+        if data.source == SOURCE_COURSE:
+            code = (data.course_code or "").strip()
+            if not code:
+                message = _("Enter the code of a training course in this component's settings.")
+                validation.add(ValidationMessage(ValidationMessage.ERROR, self.gettext(message)))
+            elif not Course.objects.filter(code=code).exists():
+                message = self.gettext(_("No training course has the code “{code}”.")).format(code=code)
+                validation.add(ValidationMessage(ValidationMessage.ERROR, message))
+
+    # --- handlers -----------------------------------------------------------------------------
+
+    @XBlock.json_handler
+    def register(self, data, suffix=""):
+        """Register the viewer as a learner; the payload names a session of this block, nothing else."""
+        viewer = self._signed_in_viewer()
+        session = self._session_from(data)
+        try:
+            outcome = registration_service.self_register(user=viewer.user, session=session)
+        except RegistrationError as exc:
+            raise JsonHandlerError(403, str(exc.message)) from exc
+        if outcome.result == Result.REFUSED:
+            raise JsonHandlerError(409, str(outcome.message))
+        return self._answer(viewer, _registered_message(self, outcome))
+
+    @XBlock.json_handler
+    def leave(self, data, suffix=""):
+        """Unregister the viewer's own learner registration in a session of this block."""
+        viewer = self._signed_in_viewer()
+        session = self._session_from(data)
+        reason = data.get("reason", "") if isinstance(data, dict) else ""
+        if not isinstance(reason, str) or len(reason) > REASON_MAX_LENGTH:
+            raise JsonHandlerError(400, self.gettext(_("The reason is too long (500 characters at most).")))
+        registration = Registration.objects.filter(
+            user=viewer.user, session=session, role=Role.LEARNER, status__in=block_sessions.ACTIVE_STATUSES
+        ).first()
+        if registration is None:
+            raise JsonHandlerError(409, self.gettext(_("You are not registered in this session.")))
+        try:
+            registration_service.self_unregister(registration=registration, reason=reason.strip())
+        except RegistrationError as exc:
+            raise JsonHandlerError(403 if exc.code == "not_allowed" else 409, str(exc.message)) from exc
+        return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session))
+
+    @XBlock.handler
+    def calendar(self, request, suffix=""):
+        """The viewer's séances of a session (or one of them) as an .ics file to import."""
+        if request.method != "GET":
+            return _plain(405, self.gettext(_("Use GET.")))
+        viewer = viewer_of(self)
+        registration = None
+        if not viewer.is_anonymous:
+            registration = (
+                Registration.objects.filter(
+                    user=viewer.user,
+                    session__in=self._sessions(),
+                    session_id=_int(request.GET.get("session")),
+                    status=RegistrationStatus.CONFIRMED,
+                )
+                .select_related("session")
+                .order_by("role")
+                .first()
+            )
+        if registration is None:
+            return _plain(404, self.gettext(_("You have no confirmed registration in this session.")))
+        event = None
+        if "event" in request.GET:
+            event = registration.session.events.filter(
+                pk=_int(request.GET.get("event")),
+                registrations__registration=registration,
+                registrations__status=RegistrationStatus.CONFIRMED,
+            ).first()
+            if event is None:
+                return _plain(404, self.gettext(_("You are not registered for this séance.")))
+        content = documents_service.calendar_for(registration, event=event, publish=True)
+        name = f"{registration.session.code or 'session'}{f'-{event.pk}' if event else ''}.ics"
+        return _download(content, "text/calendar; charset=utf-8", name)
+
+    @XBlock.handler
+    def document(self, request, suffix=""):
+        """One of the viewer's issued documents, exactly as issued."""
+        if request.method != "GET":
+            return _plain(405, self.gettext(_("Use GET.")))
+        viewer = viewer_of(self)
+        issued = None
+        if not viewer.is_anonymous:
+            issued = documents_service.IssuedDocument.objects.filter(
+                pk=_int(request.GET.get("id")), registration__user=viewer.user
+            ).first()
+        if issued is None:
+            return _plain(404, self.gettext(_("This document does not exist or is not yours.")))
+        try:
+            content = documents_service.read_content(issued)
+        except FileNotFoundError:
+            return _plain(404, self.gettext(_("The file of this document is missing: ask a training manager.")))
+        return _download(content, issued.media_type, issued.filename)
+
+    def _signed_in_viewer(self):
+        viewer = viewer_of(self)
+        if viewer.is_anonymous:
+            raise JsonHandlerError(403, self.gettext(_("Sign in to register.")))
+        return viewer
+
+    def _session_from(self, data):
+        """A session listed by this block, from the payload's ``session`` id: 404 for anything else."""
+        pk = _int(data.get("session")) if isinstance(data, dict) else None
+        session = self._sessions().filter(pk=pk).first() if pk else None
+        if session is None:
+            raise JsonHandlerError(404, self.gettext(_("This session is not offered here.")))
+        return session
+
+    def _answer(self, viewer, message):
+        return {"message": str(message), "html": self._sessions_html(viewer)}
+
+    # --- workbench ----------------------------------------------------------------------------
+
+    @staticmethod
+    def workbench_scenarios():
+        return [
+            ("Cursus: the sessions of a training course", '<cursus course_code="SST" show_past="true"/>'),
+            ("Cursus: a training course, seats hidden", '<cursus course_code="EXCEL" show_seats_left="false"/>'),
+        ]
+
+
+def _registered_message(block, outcome):
+    session = outcome.session
+    if outcome.result == Result.WAITING:
+        text = _("The session {session} is full: you are on its waiting list, position {position}.")
+        return block.gettext(text).format(session=session, position=outcome.position)
+    if outcome.result == Result.PENDING:
+        return block.gettext(_("You are registered for {session}, pending validation.")).format(session=session)
+    if outcome.result == Result.ALREADY_REGISTERED:
+        return block.gettext(_("You were already registered for {session}.")).format(session=session)
+    return block.gettext(_("You are registered for {session}.")).format(session=session)
+
+
+def _status(block, row):
+    """{"kind", "label"} of the viewer's place in the session, or None."""
+    registration = row.registration
+    if registration is None:
+        return None
+    if registration.role == Role.TRAINER:
+        return {"kind": "trainer", "label": block.gettext(_("Trainer"))}
+    if registration.status == RegistrationStatus.WAITING:
+        label = block.gettext(_("Waiting list #{position}")).format(position=row.position)
+        return {"kind": "waiting", "label": label}
+    if registration.status == RegistrationStatus.PENDING:
+        return {"kind": "pending", "label": block.gettext(_("Pending validation"))}
+    return {"kind": "registered", "label": block.gettext(_("Registered"))}
+
+
+def _known_zone(name):
+    try:
+        return bool(name) and zoneinfo.ZoneInfo(name) is not None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def _plain(status, message):
+    return Response(str(message), status=status, content_type="text/plain", charset="utf-8")
+
+
+def _download(content, media_type, filename):
+    response = Response(body=content, content_type=media_type.split(";")[0], charset=None)
+    if "charset=" in media_type:
+        response.charset = "utf-8"
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.content_disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+_ICONS = {}
+
+
+def _icons():
+    if not _ICONS:
+        for name in ("plus", "hat", "cross"):
+            _ICONS[name] = loader.load_unicode(f"templates/cursus_xblock/admin/icons/{name}.svg").strip()
+    return _ICONS
+

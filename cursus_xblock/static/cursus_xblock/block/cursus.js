@@ -1,0 +1,70 @@
+/* The Cursus XBlock: Register / Leave through the block's JSON handlers, dates in the viewer's zone.
+   Plain JavaScript, so it runs the same in the LMS, Studio and the XBlock workbench. */
+function CursusXBlock(runtime, element, data) {
+  "use strict";
+  var root = element.querySelector ? element : element[0];
+  var block = root.querySelector(".cursus-block");
+  var message = block.querySelector(".cursus-message");
+
+  function cookie(name) {
+    var found = document.cookie.split("; ").filter(function (part) { return part.indexOf(name + "=") === 0; })[0];
+    return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
+  }
+
+  function show(text, isError) {
+    message.textContent = text;
+    message.classList.toggle("cursus-error", !!isError);
+    message.hidden = !text;
+  }
+
+  /* Dates: the server wrote them in the viewer's preferred zone when the LMS knows it, else in the
+     session's; without a preference the browser's zone is the viewer's. */
+  function localize() {
+    if (block.dataset.timeZone || !window.Intl || !Intl.DateTimeFormat.prototype.formatRange) { return; }
+    var lang = block.dataset.language || document.documentElement.lang || undefined;
+    var format = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
+    var zone = format.resolvedOptions().timeZone;
+    block.querySelectorAll("time.cursus-when").forEach(function (node) {
+      var start = new Date(node.dataset.start), end = new Date(node.dataset.end);
+      if (isNaN(start) || isNaN(end)) { return; }
+      node.textContent = format.formatRange(start, end) + " (" + zone + ")";
+    });
+  }
+
+  function post(url, payload, button) {
+    button.disabled = true;
+    show("");
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken"),
+                 "X-Requested-With": "XMLHttpRequest" },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!response.ok) { throw new Error(body.error || response.statusText); }
+        return body;
+      });
+    }).then(function (body) {
+      block.querySelector(".cursus-sessions").innerHTML = body.html;
+      localize();
+      show(body.message, false);
+    }).catch(function (error) {
+      button.disabled = false;
+      show(error.message, true);
+    });
+  }
+
+  block.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-session]");
+    if (!button || button.disabled) { return; }
+    var session = parseInt(button.dataset.session, 10);
+    if (button.classList.contains("cursus-register")) {
+      post(data.register_url, { session: session }, button);
+    } else if (button.classList.contains("cursus-leave")) {
+      if (window.confirm(button.dataset.confirm)) { post(data.leave_url, { session: session }, button); }
+    }
+  });
+
+  localize();
+}
