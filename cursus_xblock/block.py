@@ -21,10 +21,10 @@ from xblock.validation import ValidationMessage
 
 from . import block_sessions
 from .formatting import long_date_range
-from .models import Course, DocumentKind, Registration, RegistrationStatus, Role, Session
+from .models import Course, DocumentKind, Registration, RegistrationStatus, Role
 from .services import documents as documents_service
 from .services import registration as registration_service
-from .services.outcomes import Result, RegistrationError
+from .services.outcomes import RegistrationError, Result
 from .viewer import viewer_of
 
 loader = ResourceLoader(__name__)
@@ -62,8 +62,10 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
     )
     course_code = String(
         display_name=_("Training course code"),
-        help=_("The code of the training course, as in the training administration (e.g. SST). Used when "
-               "“Sessions shown” is a training course."),
+        help=_(
+            "The code of the training course, as in the training administration (e.g. SST). Used when "
+            "“Sessions shown” is a training course."
+        ),
         default="",
         scope=Scope.settings,
     )
@@ -414,4 +416,3 @@ def _icons():
         for name in ("plus", "hat", "cross"):
             _ICONS[name] = loader.load_unicode(f"templates/cursus_xblock/admin/icons/{name}.svg").strip()
     return _ICONS
-

@@ -102,7 +102,9 @@ def block_sessions(sessions, *, viewer=None, show_past=False, now=None):
                 seats_left=seats_left(session.capacity, session.seats_taken),
                 learner=learner,
                 trainer=trainer,
-                position=learner.waiting_ahead + 1 if learner and learner.status == RegistrationStatus.WAITING else None,
+                position=learner.waiting_ahead + 1
+                if learner and learner.status == RegistrationStatus.WAITING
+                else None,
                 refusal=refusal,
                 can_register=bool(
                     viewer is not None
@@ -112,15 +114,19 @@ def block_sessions(sessions, *, viewer=None, show_past=False, now=None):
                     and trainer is None
                     and not (_no_seat(session) and not session.waiting_list_enabled)
                 ),
-                can_leave=bool(
-                    learner is not None and session.self_unregistration and not session.has_started(now)
-                ),
+                can_leave=bool(learner is not None and session.self_unregistration and not session.has_started(now)),
             )
         )
     _attach_events(rows)
     _attach_documents(rows)
     _attach_learners(rows)
     return Listing(rows=rows, hidden=hidden)
+
+
+def _position(learner):
+    if learner is None or learner.status != RegistrationStatus.WAITING:
+        return None
+    return learner.waiting_ahead + 1
 
 
 def _no_seat(session):
@@ -169,7 +175,9 @@ def _attach_documents(rows):
 
 def _attach_learners(rows):
     """For the sessions the viewer trains: their learners with status and waiting rank (one query)."""
-    trained = {row.session.pk: row for row in rows if row.trainer and row.trainer.status == RegistrationStatus.CONFIRMED}
+    trained = {
+        row.session.pk: row for row in rows if row.trainer and row.trainer.status == RegistrationStatus.CONFIRMED
+    }
     if not trained:
         return
     for registration in (

@@ -77,9 +77,7 @@ def self_register(*, user, session):
     """
     if not session.self_registration:
         raise RegistrationError(NO_SELF_REGISTRATION, code="not_allowed")
-    if Registration.objects.filter(
-        user=user, session=session, role=Role.TRAINER, status__in=ACTIVE_STATUSES
-    ).exists():
+    if Registration.objects.filter(user=user, session=session, role=Role.TRAINER, status__in=ACTIVE_STATUSES).exists():
         raise RegistrationError(TRAINER_OF_SESSION, code="not_allowed")
     (outcome,) = register(user=user, sessions=[session], role=Role.LEARNER, actor=user)
     return outcome
