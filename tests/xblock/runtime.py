@@ -17,7 +17,8 @@ from webob import Request
 from xblock.field_data import DictFieldData
 from xblock.fields import ScopeIds
 from xblock.reference.user_service import UserService, XBlockUser
-from xblock.test.toy_runtime import ToyRuntime
+from xblock.runtime import Runtime
+from xblock.test.toy_runtime import ID_MANAGER, ToyRuntime
 
 from cursus_xblock.block import CursusXBlock
 
@@ -56,10 +57,11 @@ class BlockRuntime(ToyRuntime):
     """A ToyRuntime whose ``user`` service is the LMS's (``lms_user``) or none at all (``None``)."""
 
     def __init__(self, user_service=None):
-        super().__init__(user_id="viewer")
-        self._services = {"field-data": DictFieldData({}), "i18n": DjangoI18nService()}
+        services = {"field-data": DictFieldData({}), "i18n": DjangoI18nService()}
         if user_service is not None:
-            self._services["user"] = user_service
+            services["user"] = user_service
+        # Runtime's own __init__: ToyRuntime's sets the deprecated ``user_id``.
+        Runtime.__init__(self, ID_MANAGER, ID_MANAGER, services=services)
 
 
 def make_block(runtime, *, in_course=True, **fields):
