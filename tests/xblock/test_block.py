@@ -67,6 +67,7 @@ def test_learner_sees_register_only_where_the_session_allows_it():
     assert f'cursus-register" data-session="{allowed.pk}"' in html
     assert f'data-session="{closed_to_learners.pk}"' in html  # listed …
     assert f'cursus-register" data-session="{closed_to_learners.pk}"' not in html  # … without a button
+    assert "Registration through a training manager" in text_of(html)
     assert "Sign in" not in html
 
 
