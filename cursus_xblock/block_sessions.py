@@ -88,8 +88,10 @@ def block_sessions(sessions, *, viewer=None, show_past=False, now=None):
     if not show_past:
         visible &= Q(end__gt=now)
     listed = sessions.filter(visible | Q(pk__in=list(mine)))
-    found = list(listed.with_seats_taken().select_related("course").order_by("start", "pk")[:MAX_SESSIONS])
-    hidden = listed.count() - MAX_SESSIONS if len(found) == MAX_SESSIONS else 0
+    found = list(listed.with_seats_taken().select_related("course").order_by("start", "pk")[: MAX_SESSIONS + 1])
+    hidden = 0
+    if len(found) > MAX_SESSIONS:  # counted only when there are more than shown
+        found, hidden = found[:MAX_SESSIONS], listed.count() - MAX_SESSIONS
 
     rows = []
     for session in found:

@@ -441,3 +441,14 @@ def test_block_class_is_the_entry_point():
     from xblock.core import XBlock
 
     assert XBlock.load_class("cursus") is CursusXBlock
+
+
+def test_a_long_list_is_cut_and_says_how_many_are_left_out(monkeypatch):
+    from cursus_xblock import block_sessions
+
+    monkeypatch.setattr(block_sessions, "MAX_SESSIONS", 3)
+    for day in range(5):
+        open_session(name=f"Session du jour {day}", start=timezone.now() + datetime.timedelta(days=day + 1))
+    text = text_of(html_of(make_block(as_lms_user(UserFactory()))))
+    assert [f"Session du jour {day}" in text for day in range(5)] == [True, True, True, False, False]
+    assert "2 more sessions are not shown." in text
