@@ -262,6 +262,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             raise JsonHandlerError(403, str(exc.message)) from exc
         if outcome.result == Result.REFUSED:
             raise JsonHandlerError(409, str(outcome.message))
+        self.runtime.publish(self, "cursus.session.registered", {"session_id": session.pk, "result": outcome.result})
         return self._answer(viewer, _registered_message(self, outcome))
 
     @XBlock.json_handler
@@ -281,6 +282,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             registration_service.self_unregister(registration=registration, reason=reason.strip())
         except RegistrationError as exc:
             raise JsonHandlerError(403 if exc.code == "not_allowed" else 409, str(exc.message)) from exc
+        self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
         return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session))
 
     @XBlock.handler

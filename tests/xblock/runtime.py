@@ -62,6 +62,10 @@ class BlockRuntime(ToyRuntime):
             services["user"] = user_service
         # Runtime's own __init__: ToyRuntime's sets the deprecated ``user_id``.
         Runtime.__init__(self, ID_MANAGER, ID_MANAGER, services=services)
+        self.events = []
+
+    def publish(self, block, event_type, event_data):
+        self.events.append((event_type, event_data))
 
 
 def make_block(runtime, *, in_course=True, **fields):

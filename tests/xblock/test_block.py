@@ -255,6 +255,10 @@ def test_register_then_leave():
     last = RegistrationHistory.objects.filter(registration=row).latest("pk")
     assert (last.action, last.actor, last.reason) == (HistoryAction.CANCELLED, learner, "Un empêchement")
     assert "cursus-register" in body["html"]
+    assert block.runtime.events == [
+        ("cursus.session.registered", {"session_id": session.pk, "result": "registered"}),
+        ("cursus.session.left", {"session_id": session.pk}),
+    ]
 
 
 def test_register_in_a_full_session_joins_the_waiting_list():
