@@ -7,11 +7,12 @@ PYTEST_ARGS ?=
 demo:
 	@scripts/system-deps.sh demo
 	@scripts/venv.sh $(DEMO_VENV) requirements/demo.txt
-	@cd demo && ../$(DEMO_VENV)/bin/python manage.py migrate --noinput -v 0
+	@cd demo && ../$(DEMO_VENV)/bin/python manage.py migrate --run-syncdb --noinput -v 0
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py seed_demo
 	@echo ""
 	@echo "Demo: http://127.0.0.1:8000/admin/   (Ctrl-C to stop)"
 	@echo "Admin login: admin / admin"
+	@echo "XBlock workbench: http://127.0.0.1:8000/workbench/   (learner login: apprenant / apprenant)"
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py runserver 127.0.0.1:8000
 
 # The whole suite on each supported Django: SQLite, then a throwaway PostgreSQL and MariaDB.

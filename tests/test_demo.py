@@ -10,11 +10,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
+from cursus_xblock.block import CursusXBlock
+
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 ADMIN_LINE = "Admin login: admin / admin"
+LEARNER_LINE = "Learner login: apprenant / apprenant (at /accounts/login/, then /workbench/)"
 FULL_SESSION = "SST-2026-02"
 TABLES = [
     "auth_user",
@@ -60,7 +64,7 @@ def demo(tmp_path_factory):
         return result.stdout
 
     began = time.monotonic()
-    manage("migrate", "--noinput", "-v", "0")
+    manage("migrate", "--run-syncdb", "--noinput", "-v", "0")  # as `make demo`: the workbench has no migrations
     check = manage("check")
     makemigrations = manage("makemigrations", "--check", "--dry-run")
     first = manage("seed_demo")
@@ -191,3 +195,27 @@ def test_names_carry_accents(demo):
     assert all(username.isascii() for username in usernames)
     titles = [title for (title,) in _query(demo, "SELECT title FROM cursus_xblock_course")]
     assert any(not title.isascii() for title in titles)
+
+
+def test_a_learner_can_sign_in_for_the_workbench(demo):
+    for output in (demo["first"], demo["second"]):
+        assert LEARNER_LINE in output.splitlines()
+    ((is_superuser, is_staff, is_active, password),) = _query(
+        demo, "SELECT is_superuser, is_staff, is_active, password FROM auth_user WHERE username = 'apprenant'"
+    )
+    assert (is_superuser, is_staff, is_active) == (0, 0, 1)
+    assert not password.startswith("!")  # a usable password, unlike the other demo people
+    assert _query(demo, "SELECT COUNT(*) FROM workbench_xblockstate") == [(0,)]  # migrate --run-syncdb made it
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "CursusXBlock.workbench_scenarios() name the course EXCEL; the demo seeds SST, MGT, XLS, ONB and INC. "
+        "Remove this marker once the scenarios name seeded courses."
+    ),
+)
+def test_the_workbench_scenarios_show_seeded_courses(demo):
+    seeded = {code for (code,) in _query(demo, "SELECT code FROM cursus_xblock_course")}
+    for _description, xml in CursusXBlock.workbench_scenarios():
+        assert ElementTree.fromstring(xml).get("course_code") in seeded

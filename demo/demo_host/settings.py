@@ -6,6 +6,7 @@ URLs (``get_plugin_url_patterns``). So does this project.
 """
 
 import os
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "demo_host",
     *get_plugin_apps(PROJECT_TYPE),
+    "workbench",  # the XBlock SDK's workbench, at /workbench/ (see workbench_urls.py)
 ]
 
 MIDDLEWARE = [
@@ -35,6 +37,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's user for the XBlock outside the LMS: in the workbench, the viewer is who signed in.
+    "crum.CurrentRequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -72,6 +76,19 @@ MEDIA_ROOT = os.environ.get("DEMO_MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = "/media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A learner signs in at /accounts/login/ (the admin's refuses non-staff) and lands on the workbench.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/workbench/"
+
+# The XBlock SDK's workbench: its state (the blocks' settings) kept across restarts in its table
+# (``migrate --run-syncdb``: it has no migrations); its index lists the Cursus block only, not the
+# SDK's sample blocks.
+WORKBENCH = {"reset_state_on_restart": False, "services": {"settings": "workbench.services.SettingsService"}}
+EXCLUDED_XBLOCKS = {
+    entry_point.name
+    for entry_point in entry_points(group="xblock.v1")
+    if entry_point.dist is not None and entry_point.dist.name.lower().replace("_", "-") == "xblock-sdk"
+}
 
 add_plugins(__name__, PROJECT_TYPE, "common")
 CURSUS_SITE_URL = "http://127.0.0.1:8000"

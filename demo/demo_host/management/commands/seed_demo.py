@@ -52,6 +52,8 @@ REASON = "Données de démonstration"
 
 ADMIN = {"username": "admin", "password": "admin", "first_name": "Hélène", "last_name": "Administratrice"}
 MANAGER = {"username": "gestionnaire", "password": "gestionnaire", "first_name": "Gérard", "last_name": "Gestionnaire"}
+#: The one learner who can sign in (at /accounts/login/, not staff): registers in the XBlock workbench.
+LEARNER = {"username": "apprenant", "password": "apprenant", "first_name": "Anaïs", "last_name": "Apprenant"}
 #: The training manager's model permissions: no deletion, no superuser.
 MANAGER_PERMISSIONS = [
     "view_course",
@@ -403,6 +405,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin = self._admin()
             self._manager()
+            self._learner()
             trainers = [self._user(first, last) for first, last in TRAINERS]
             learners = [self._user(first, last) for first, last in LEARNERS]
             courses = {plan["code"]: self._course(plan) for plan in COURSES}
@@ -478,6 +481,19 @@ class Command(BaseCommand):
             raise CommandError(f"Missing permissions (run migrate first?): {sorted(missing)}")
         manager.user_permissions.set(permissions)  # writes only what differs
         return manager
+
+    def _learner(self):
+        User = get_user_model()
+        learner = User.objects.filter(username=LEARNER["username"]).first()
+        if learner is None:
+            learner = User.objects.create_user(
+                LEARNER["username"],
+                f"{LEARNER['username']}@example.org",
+                LEARNER["password"],
+                first_name=LEARNER["first_name"],
+                last_name=LEARNER["last_name"],
+            )
+        return learner
 
     def _user(self, first_name, last_name):
         username = username_of(first_name, last_name)
@@ -636,3 +652,4 @@ class Command(BaseCommand):
         write(f"Issued documents: {IssuedDocument.objects.count()}")
         write(f"Manager login: {MANAGER['username']} / {MANAGER['password']}")
         write(f"Admin login: {ADMIN['username']} / {ADMIN['password']}")
+        write(f"Learner login: {LEARNER['username']} / {LEARNER['password']} (at /accounts/login/, then /workbench/)")
