@@ -5,6 +5,7 @@ then ``tests/conftest.py`` starts a throwaway server and fills in ``DATABASES['d
 """
 
 import os
+from importlib.metadata import entry_points
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     *get_plugin_apps(PROJECT_TYPE),
+    "workbench",  # the XBlock SDK's workbench, at /workbench/ as in the demo
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -28,6 +30,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crum.CurrentRequestUserMiddleware",  # the XBlock's viewer outside the LMS, as in the demo
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 ROOT_URLCONF = "tests.urls"
@@ -72,6 +75,16 @@ STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/workbench/"
+
+# The XBlock SDK's workbench, as in the demo (demo/demo_host/settings.py): its sample blocks hidden.
+WORKBENCH = {"reset_state_on_restart": False, "services": {"settings": "workbench.services.SettingsService"}}
+EXCLUDED_XBLOCKS = {
+    entry_point.name
+    for entry_point in entry_points(group="xblock.v1")
+    if entry_point.dist is not None and entry_point.dist.name.lower().replace("_", "-") == "xblock-sdk"
+}
 
 add_plugins(__name__, PROJECT_TYPE, "common")
 add_plugins(__name__, PROJECT_TYPE, "test")
