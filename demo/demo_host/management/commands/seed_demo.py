@@ -227,7 +227,9 @@ SESSIONS = [
         "days": 1,
         "place": LYON,
         "capacity": 12,
+        # Open to learners both ways: the demo learner registers and leaves in the XBlock workbench.
         "self_registration": True,
+        "self_unregistration": True,
         "events": [
             _event("Séance 1 — Rappels et nouveautés", 0, "09:00", "12:30"),
             _event("Séance 2 — Mises en situation", 0, "13:30", "17:00"),
