@@ -42,6 +42,21 @@ def _(text):
     return text
 
 
+def _viewer_download(method):
+    """A handler serving one of the viewer's files: GET only, ``user`` None for an anonymous viewer.
+
+    Every lookup filters on that user, so an id from someone else's page finds nothing.
+    """
+
+    @functools.wraps(method)
+    def handler(self, request, suffix=""):
+        if request.method != "GET":
+            return _plain(405, self.gettext(_("Use GET.")))
+        return method(self, request, viewer_of(self).user)
+
+    return XBlock.handler(handler)
+
+
 @XBlock.wants("user")
 @XBlock.needs("i18n")
 class CursusXBlock(StudioEditableXBlockMixin, XBlock):
@@ -285,25 +300,20 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
         return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session))
 
-    @XBlock.handler
-    def calendar(self, request, suffix=""):
+    @_viewer_download
+    def calendar(self, request, user):
         """The viewer's séances of a session (or one of them) as an .ics file to import."""
-        if request.method != "GET":
-            return _plain(405, self.gettext(_("Use GET.")))
-        viewer = viewer_of(self)
-        registration = None
-        if not viewer.is_anonymous:
-            registration = (
-                Registration.objects.filter(
-                    user=viewer.user,
-                    session__in=self._sessions(),
-                    session_id=_int(request.GET.get("session")),
-                    status=RegistrationStatus.CONFIRMED,
-                )
-                .select_related("session")
-                .order_by("role")
-                .first()
+        registration = (
+            Registration.objects.filter(
+                user=user,
+                session__in=self._sessions(),
+                session_id=_int(request.GET.get("session")),
+                status=RegistrationStatus.CONFIRMED,
             )
+            .select_related("session")
+            .order_by("role")
+            .first()
+        )
         if registration is None:
             return _plain(404, self.gettext(_("You have no confirmed registration in this session.")))
         event = None
@@ -319,17 +329,12 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         name = f"{registration.session.code or 'session'}{f'-{event.pk}' if event else ''}.ics"
         return _download(content, "text/calendar; charset=utf-8", name)
 
-    @XBlock.handler
-    def document(self, request, suffix=""):
+    @_viewer_download
+    def document(self, request, user):
         """One of the viewer's issued documents, exactly as issued."""
-        if request.method != "GET":
-            return _plain(405, self.gettext(_("Use GET.")))
-        viewer = viewer_of(self)
-        issued = None
-        if not viewer.is_anonymous:
-            issued = documents_service.IssuedDocument.objects.filter(
-                pk=_int(request.GET.get("id")), registration__user=viewer.user
-            ).first()
+        issued = documents_service.IssuedDocument.objects.filter(
+            pk=_int(request.GET.get("id")), registration__user=user
+        ).first()
         if issued is None:
             return _plain(404, self.gettext(_("This document does not exist or is not yours.")))
         try:

@@ -85,6 +85,8 @@ def post(block, handler, payload):
     request = Request.blank("/", method="POST", body=json.dumps(payload).encode())
     request.content_type = "application/json"
     response = block.runtime.handle(block, handler, request)
+    if response.content_type != "application/json":
+        return response.status_code, response.text
     return response.status_code, json.loads(response.body)
 
 

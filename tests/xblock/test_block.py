@@ -426,6 +426,8 @@ def test_calendar_and_documents_are_the_viewers_own():
     assert get(block, "calendar", "session=999999").status_code == 404
     assert get(block, "calendar", f"session={session.pk}&event=999999").status_code == 404
     assert get(make_block(as_lms_user(other)), "calendar", f"session={session.pk}&event={event.pk}").status_code == 200
+    for handler in ("calendar", "document"):
+        assert post(block, handler, {"session": session.pk}) == (405, "Use GET.")
 
 
 def test_download_my_document_as_issued():
