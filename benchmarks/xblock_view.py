@@ -12,33 +12,18 @@ the ratio is what the block adds around them (goal ≤ 1.25).
 
 import argparse
 import datetime
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import test_database
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    os.environ["CURSUS_TEST_DB"] = "sqlite"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
-
-    django.setup()
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
-
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with test_database():
         run(args)
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def world(count, key):
