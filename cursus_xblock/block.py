@@ -10,8 +10,11 @@ import functools
 import zoneinfo
 from urllib.parse import quote
 
+from django.conf import settings as django_settings
+from django.shortcuts import resolve_url
 from django.template import Context, Engine, Template
 from django.template.backends.django import get_installed_libraries
+from django.urls import NoReverseMatch
 from django.utils import translation
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -131,6 +134,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                     "source_label": self._source_label(),
                     "problem": self._source_problem(),
                     "anonymous": viewer.is_anonymous,
+                    "login_url": _login_url() if viewer.is_anonymous else "",
                     "time_zone": viewer.time_zone if _known_zone(viewer.time_zone) else "",
                     "language": translation.get_language() or "en",
                     "sessions_html": self._sessions_html(viewer, preview=preview),
@@ -298,7 +302,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         except RegistrationError as exc:
             raise JsonHandlerError(403 if exc.code == "not_allowed" else 409, str(exc.message)) from exc
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
-        return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session))
+        return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session.name))
 
     @_viewer_download
     def calendar(self, request, user):
@@ -365,13 +369,19 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
     @staticmethod
     def workbench_scenarios():
         return [
-            ("Cursus: the sessions of a training course", '<cursus course_code="SST" show_past="true"/>'),
-            ("Cursus: a training course, seats hidden", '<cursus course_code="EXCEL" show_seats_left="false"/>'),
+            (
+                "Cursus: the sessions of a training course",
+                '<cursus source="course" course_code="SST" show_past="true"/>',
+            ),
+            (
+                "Cursus: a training course, seats hidden",
+                '<cursus source="course" course_code="XLS" show_seats_left="false"/>',
+            ),
         ]
 
 
 def _registered_message(block, outcome):
-    session = outcome.session
+    session = outcome.session.name
     if outcome.result == Result.WAITING:
         text = _("The session {session} is full: you are on its waiting list, position {position}.")
         return block.gettext(text).format(session=session, position=outcome.position)
@@ -395,6 +405,14 @@ def _status(block, row):
     if registration.status == RegistrationStatus.PENDING:
         return {"kind": "pending", "label": block.gettext(_("Pending validation"))}
     return {"kind": "registered", "label": block.gettext(_("Registered"))}
+
+
+def _login_url():
+    """The host's sign-in page (the LMS's ``/login``), or '' when it has none to offer."""
+    try:
+        return resolve_url(django_settings.LOGIN_URL)
+    except NoReverseMatch:
+        return ""
 
 
 def _known_zone(name):

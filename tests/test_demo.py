@@ -208,13 +208,6 @@ def test_a_learner_can_sign_in_for_the_workbench(demo):
     assert _query(demo, "SELECT COUNT(*) FROM workbench_xblockstate") == [(0,)]  # migrate --run-syncdb made it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "CursusXBlock.workbench_scenarios() name the course EXCEL; the demo seeds SST, MGT, XLS, ONB and INC. "
-        "Remove this marker once the scenarios name seeded courses."
-    ),
-)
 def test_the_workbench_scenarios_show_seeded_courses(demo):
     seeded = {code for (code,) in _query(demo, "SELECT code FROM cursus_xblock_course")}
     for _description, xml in CursusXBlock.workbench_scenarios():

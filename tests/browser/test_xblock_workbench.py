@@ -33,8 +33,7 @@ SCENARIO_XML = '<cursus source="course" course_code="SST" show_past="true"/>'
 SCENARIO_DESCRIPTION = "Cursus (browser tests): the SST sessions"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
-#: What the learner reads. English exactly; French loosely (its catalogue's words may still be reworded):
-#: the state is asserted on CSS classes in both, the messages name the session in both.
+#: What the learner reads, in each language; the state is asserted on CSS classes too.
 WORDS = {
     "en-US": {
         "register": re.compile(r"^\s*Register\s*$"),
@@ -44,11 +43,11 @@ WORDS = {
         "left_message": "You have left {session}.",
     },
     "fr-FR": {
-        "register": re.compile(r"^\s*(Inscription|S['’]inscrire)\s*$"),
-        "registered": re.compile(r"^Inscrit"),
-        "leave": re.compile(r"désinscri|quitter", re.IGNORECASE),
-        "registered_message": "{session}",
-        "left_message": "{session}",
+        "register": re.compile(r"^\s*S’inscrire\s*$"),
+        "registered": re.compile(r"^Inscrit$"),
+        "leave": re.compile(r"Se désinscrire"),
+        "registered_message": "Vous êtes inscrit à {session}.",
+        "left_message": "Vous êtes désinscrit de {session}.",
     },
 }
 
@@ -141,7 +140,7 @@ def test_a_learner_registers_then_leaves(page, shot, workbench, learner, sst, pa
     message = block.locator(".cursus-message")
     expect(message).to_be_visible()
     expect(message).not_to_have_class(re.compile(r"\bcursus-error\b"))
-    expect(message).to_contain_text(words["registered_message"].format(session=session))
+    expect(message).to_contain_text(words["registered_message"].format(session=session.name))
     expect(item.locator("button.cursus-register")).to_have_count(0)
     leave = item.locator("button.cursus-leave")
     expect(leave).to_have_text(words["leave"])
@@ -160,7 +159,7 @@ def test_a_learner_registers_then_leaves(page, shot, workbench, learner, sst, pa
     expect(item.locator("button.cursus-register")).to_be_visible()
     expect(item.locator(".cursus-status")).to_have_count(0)
     expect(item.locator("button.cursus-leave")).to_have_count(0)
-    expect(message).to_contain_text(words["left_message"].format(session=session))
+    expect(message).to_contain_text(words["left_message"].format(session=session.name))
     assert len(dialogs) == 1 and session.name in dialogs[0]
     shot(page, "left")
 
@@ -197,7 +196,7 @@ def test_a_full_session_puts_the_learner_on_its_waiting_list(page, shot, workben
     expect(status).to_have_class(re.compile(r"\bcursus-status-waiting\b"))
     expect(status).to_have_text("Waiting list #1")
     expect(page.locator(".cursus-message")).to_have_text(
-        f"The session {session} is full: you are on its waiting list, position 1."
+        f"The session {session.name} is full: you are on its waiting list, position 1."
     )
     expect(item.locator("button.cursus-leave")).to_be_visible()
     shot(page, "waiting")
@@ -208,19 +207,27 @@ def test_a_full_session_puts_the_learner_on_its_waiting_list(page, shot, workben
     assert Registration.objects.get(user=first, session=session).status == RegistrationStatus.CONFIRMED
 
 
-def test_an_anonymous_visitor_sees_the_sessions_without_a_register_button(page, shot, workbench, sst):
+def test_an_anonymous_visitor_sees_the_sessions_without_a_register_button(page, shot, workbench, sst, learner):
     session = upcoming_session(sst, capacity=2)
 
     page.goto(scenario_url())
 
     block = page.locator(".cursus-block")
     expect(session_item(page, session).locator(".cursus-session-name")).to_contain_text(session.name)
-    expect(block.locator(".cursus-note")).to_have_text("Sign in to register for a session.")
+    expect(block.locator(".cursus-note a.cursus-sign-in")).to_have_text("Sign in to register for a session.")
     expect(block.locator("button.cursus-register")).to_have_count(0)
     expect(block.locator("button.cursus-leave")).to_have_count(0)
     expect(block.locator(".cursus-status")).to_have_count(0)
     shot(page, "anonymous")
     assert not Registration.objects.exists()
+
+    # The note is the way in, and back to this page.
+    block.locator("a.cursus-sign-in").click()
+    page.locator("#id_username").fill(learner.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    expect(page).to_have_url(re.compile(re.escape(scenario_url()) + "$"))
+    expect(session_item(page, session).locator("button.cursus-register")).to_be_visible()
 
 
 def test_dates_are_shown_in_the_browsers_time_zone(new_page, shot, workbench, sst):
@@ -260,13 +267,6 @@ def _course_codes_of_the_blocks_scenarios():
     return [ElementTree.fromstring(xml).get("course_code") for _description, xml in CursusXBlock.workbench_scenarios()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        'CursusXBlock.workbench_scenarios() set course_code but not source="course": the block looks for '
-        "a course run and says it is not inside one. Remove this marker once the scenarios set it."
-    ),
-)
 def test_the_blocks_own_scenarios_list_the_sessions_of_their_course(page, shot, workbench):
     codes = _course_codes_of_the_blocks_scenarios()
     sessions = [upcoming_session(CourseFactory(code=code), name=f"{code} — session") for code in codes]

@@ -53,7 +53,9 @@ def test_anonymous_sees_sessions_and_no_action():
     session = open_session(name="Gestes de premiers secours")
     html = html_of(make_block(as_lms_user(None)))
     assert "Gestes de premiers secours" in html
-    assert "Sign in to register for a session." in text_of(html)
+    assert (
+        '<a class="cursus-link cursus-sign-in" href="/accounts/login/">Sign in to register for a session.</a>' in html
+    )
     assert "cursus-register" not in html and "cursus-leave" not in html
     assert "3 seats left" in text_of(html)
     assert session.registrations.count() == 0
@@ -107,6 +109,7 @@ def test_leave_is_hidden_once_the_session_started_or_when_not_allowed():
     html = html_of(make_block(as_lms_user(learner)))
     assert html.count("cursus-status-registered") == 2
     assert "cursus-leave" not in html
+    assert text_of(html).count("To leave, ask a training manager") == 2
 
 
 def test_trainer_sees_the_learners_of_the_sessions_they_train():
@@ -245,7 +248,7 @@ def test_register_then_leave():
     assert status == 200, body
     row = learner_row(learner, session)
     assert row.status == RegistrationStatus.CONFIRMED and row.registered_by == learner
-    assert body["message"] == f"You are registered for {session}."
+    assert body["message"] == f"You are registered for {session.name}."
     assert "cursus-status-registered" in body["html"]
 
     status, body = post(block, "leave", {"session": session.pk, "reason": "Un empêchement"})

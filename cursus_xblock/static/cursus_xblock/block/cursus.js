@@ -66,5 +66,11 @@ function CursusXBlock(runtime, element, data) {
     }
   });
 
+  /* Back to this page after signing in. */
+  block.querySelectorAll("a.cursus-sign-in").forEach(function (link) {
+    var here = window.location.pathname + window.location.search;
+    link.href += (link.href.indexOf("?") < 0 ? "?" : "&") + "next=" + encodeURIComponent(here);
+  });
+
   localize();
 }
