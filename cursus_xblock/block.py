@@ -124,6 +124,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
 
     def _fragment(self, viewer, *, preview):
         fragment = Fragment()
+        problem = self._source_problem()
         fragment.add_content(
             self._render(
                 "templates/cursus_xblock/block/student.html",
@@ -131,13 +132,13 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                     "block": self,
                     "title": self.gettext(self.display_name),
                     "preview": preview,
-                    "source_label": self._source_label(),
-                    "problem": self._source_problem(),
+                    "source_label": self._source_label() if preview else "",
+                    "problem": problem,
                     "anonymous": viewer.is_anonymous,
                     "login_url": _login_url() if viewer.is_anonymous else "",
                     "time_zone": viewer.time_zone if _known_zone(viewer.time_zone) else "",
                     "language": translation.get_language() or "en",
-                    "sessions_html": self._sessions_html(viewer, preview=preview),
+                    "sessions_html": "" if problem else self._sessions_html(viewer, preview=preview),
                 },
             )
         )
@@ -153,8 +154,6 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         return fragment
 
     def _sessions_html(self, viewer, *, preview=False):
-        if self._source_problem():
-            return ""
         listing = block_sessions.block_sessions(self._sessions(), viewer=viewer.user, show_past=self.show_past)
         zone = zoneinfo.ZoneInfo(viewer.time_zone) if _known_zone(viewer.time_zone) else None
         return self._render(
