@@ -5,9 +5,11 @@ then ``tests/conftest.py`` starts a throwaway server and fills in ``DATABASES['d
 """
 
 import os
-from importlib.metadata import entry_points
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+# The learners' sign-in and the XBlock workbench (LOGIN_URL, WORKBENCH …), as in the demo.
+from demo.demo_host.workbench_settings import EXCLUDED_XBLOCKS, LOGIN_REDIRECT_URL, LOGIN_URL, WORKBENCH  # noqa: F401
 
 PROJECT_TYPE = "lms.djangoapp"
 SECRET_KEY = "tests-only"  # noqa: S105
@@ -75,16 +77,5 @@ STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/workbench/"
-
-# The XBlock SDK's workbench, as in the demo (demo/demo_host/settings.py): its sample blocks hidden.
-WORKBENCH = {"reset_state_on_restart": False, "services": {"settings": "workbench.services.SettingsService"}}
-EXCLUDED_XBLOCKS = {
-    entry_point.name
-    for entry_point in entry_points(group="xblock.v1")
-    if entry_point.dist is not None and entry_point.dist.name.lower().replace("_", "-") == "xblock-sdk"
-}
-
 add_plugins(__name__, PROJECT_TYPE, "common")
 add_plugins(__name__, PROJECT_TYPE, "test")

@@ -6,10 +6,12 @@ URLs (``get_plugin_url_patterns``). So does this project.
 """
 
 import os
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
+
+# The learners' sign-in and the XBlock workbench (LOGIN_URL, WORKBENCH …).
+from .workbench_settings import EXCLUDED_XBLOCKS, LOGIN_REDIRECT_URL, LOGIN_URL, WORKBENCH  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_TYPE = "lms.djangoapp"
@@ -76,19 +78,5 @@ MEDIA_ROOT = os.environ.get("DEMO_MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = "/media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-# A learner signs in at /accounts/login/ (the admin's refuses non-staff) and lands on the workbench.
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/workbench/"
-
-# The XBlock SDK's workbench: its state (the blocks' settings) kept across restarts in its table
-# (``migrate --run-syncdb``: it has no migrations); its index lists the Cursus block only, not the
-# SDK's sample blocks.
-WORKBENCH = {"reset_state_on_restart": False, "services": {"settings": "workbench.services.SettingsService"}}
-EXCLUDED_XBLOCKS = {
-    entry_point.name
-    for entry_point in entry_points(group="xblock.v1")
-    if entry_point.dist is not None and entry_point.dist.name.lower().replace("_", "-") == "xblock-sdk"
-}
-
 add_plugins(__name__, PROJECT_TYPE, "common")
 CURSUS_SITE_URL = "http://127.0.0.1:8000"

@@ -5,9 +5,7 @@ login page, then the workbench, where the Cursus block acts for whoever signed i
 """
 
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from edx_django_utils.plugins import get_plugin_url_patterns
 
@@ -16,14 +14,6 @@ from .settings import PROJECT_TYPE
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
-    path(
-        "accounts/login/",
-        LoginView.as_view(
-            template_name="admin/login.html", redirect_authenticated_user=True, extra_context={"title": _("Log in")}
-        ),
-        name="login",
-    ),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("workbench/", include("demo_host.workbench_urls")),
+    path("", include("demo_host.learner_urls")),
     *get_plugin_url_patterns(PROJECT_TYPE),
 ]

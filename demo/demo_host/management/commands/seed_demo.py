@@ -451,30 +451,10 @@ class Command(BaseCommand):
     # --- people -------------------------------------------------------------------------
 
     def _admin(self):
-        User = get_user_model()
-        admin = User.objects.filter(username=ADMIN["username"]).first()
-        if admin is None:
-            admin = User.objects.create_superuser(
-                ADMIN["username"],
-                f"{ADMIN['username']}@example.org",
-                ADMIN["password"],
-                first_name=ADMIN["first_name"],
-                last_name=ADMIN["last_name"],
-            )
-        return admin
+        return self._account(ADMIN, is_staff=True, is_superuser=True)
 
     def _manager(self):
-        User = get_user_model()
-        manager = User.objects.filter(username=MANAGER["username"]).first()
-        if manager is None:
-            manager = User.objects.create_user(
-                MANAGER["username"],
-                f"{MANAGER['username']}@example.org",
-                MANAGER["password"],
-                first_name=MANAGER["first_name"],
-                last_name=MANAGER["last_name"],
-                is_staff=True,
-            )
+        manager = self._account(MANAGER, is_staff=True)
         permissions = list(
             Permission.objects.filter(content_type__app_label="cursus_xblock", codename__in=MANAGER_PERMISSIONS)
         )
@@ -485,17 +465,23 @@ class Command(BaseCommand):
         return manager
 
     def _learner(self):
+        return self._account(LEARNER)
+
+    @staticmethod
+    def _account(spec, **extra):
+        """The account of a printed login, made the first time with its password."""
         User = get_user_model()
-        learner = User.objects.filter(username=LEARNER["username"]).first()
-        if learner is None:
-            learner = User.objects.create_user(
-                LEARNER["username"],
-                f"{LEARNER['username']}@example.org",
-                LEARNER["password"],
-                first_name=LEARNER["first_name"],
-                last_name=LEARNER["last_name"],
+        user = User.objects.filter(username=spec["username"]).first()
+        if user is None:
+            user = User.objects.create_user(
+                spec["username"],
+                f"{spec['username']}@example.org",
+                spec["password"],
+                first_name=spec["first_name"],
+                last_name=spec["last_name"],
+                **extra,
             )
-        return learner
+        return user
 
     def _user(self, first_name, last_name):
         username = username_of(first_name, last_name)
