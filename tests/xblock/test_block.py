@@ -275,6 +275,7 @@ def test_register_in_a_full_session_joins_the_waiting_list():
     assert learner_row(learner, session).status == RegistrationStatus.WAITING
     assert "position 1" in body["message"]
     assert "Waiting list #1" in body["html"]
+    assert f'data-confirm="Leave the waiting list of the session {session.name}?"' in body["html"]
 
 
 def test_full_session_without_waiting_list_refuses():
