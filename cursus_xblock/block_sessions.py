@@ -26,7 +26,7 @@ from .models import (
     seats_left,
 )
 from .selectors import registrations_annotated
-from .services.registration import session_refusal
+from .services.registration import offers_self_registration, self_unregistration_error, session_refusal
 
 #: A unit lists at most this many sessions (the nearest first); the block says how many it left out.
 MAX_SESSIONS = 100
@@ -98,25 +98,19 @@ def block_sessions(sessions, *, viewer=None, show_past=False, now=None):
         own = mine.get(session.pk, {})
         learner, trainer = own.get(Role.LEARNER), own.get(Role.TRAINER)
         refusal = session_refusal(session, now)
+        if learner is not None:
+            learner.session = session  # loaded already: the rules below read it
         rows.append(
             SessionRow(
                 session=session,
                 seats_left=seats_left(session.capacity, session.seats_taken),
                 learner=learner,
                 trainer=trainer,
-                position=learner.waiting_ahead + 1
-                if learner and learner.status == RegistrationStatus.WAITING
-                else None,
+                position=_position(learner),
                 refusal=refusal,
-                can_register=bool(
-                    viewer is not None
-                    and session.self_registration
-                    and not refusal
-                    and learner is None
-                    and trainer is None
-                    and not (_no_seat(session) and not session.waiting_list_enabled)
-                ),
-                can_leave=bool(learner is not None and session.self_unregistration and not session.has_started(now)),
+                can_register=viewer is not None
+                and offers_self_registration(session, seats_taken=session.seats_taken, active_roles=set(own), now=now),
+                can_leave=learner is not None and self_unregistration_error(learner, now) is None,
             )
         )
     _attach_events(rows)
@@ -129,10 +123,6 @@ def _position(learner):
     if learner is None or learner.status != RegistrationStatus.WAITING:
         return None
     return learner.waiting_ahead + 1
-
-
-def _no_seat(session):
-    return session.capacity is not None and session.seats_taken >= session.capacity
 
 
 def _attach_events(rows):

@@ -25,6 +25,7 @@ from ..models import (
     Role,
     Session,
     SessionStatus,
+    seats_left,
 )
 from . import history
 from .outcomes import (
@@ -75,24 +76,56 @@ def self_register(*, user, session):
 
     Capacity, waiting list and validation then apply as for anyone; the outcome says which.
     """
-    if not session.self_registration:
-        raise RegistrationError(NO_SELF_REGISTRATION, code="not_allowed")
-    if Registration.objects.filter(user=user, session=session, role=Role.TRAINER, status__in=ACTIVE_STATUSES).exists():
-        raise RegistrationError(TRAINER_OF_SESSION, code="not_allowed")
+    roles = Registration.objects.filter(user=user, session=session, status__in=ACTIVE_STATUSES).values_list(
+        "role", flat=True
+    )
+    error = self_registration_error(session, active_roles=set(roles))
+    if error is not None:
+        raise error
     (outcome,) = register(user=user, sessions=[session], role=Role.LEARNER, actor=user)
     return outcome
 
 
 def self_unregister(*, registration, reason=""):
     """A learner leaving a session themselves: where the session allows it, and before it starts."""
+    error = self_unregistration_error(registration)
+    if error is not None:
+        raise error
+    return unregister(registration=registration, actor=registration.user, reason=reason)
+
+
+def self_registration_error(session, *, active_roles):
+    """Why ``self_register`` refuses this person before counting seats (a ``RegistrationError``), or None.
+
+    ``active_roles``: the roles the person already holds in the session.
+    """
+    if not session.self_registration:
+        return RegistrationError(NO_SELF_REGISTRATION, code="not_allowed")
+    if Role.TRAINER in active_roles:
+        return RegistrationError(TRAINER_OF_SESSION, code="not_allowed")
+    return None
+
+
+def self_unregistration_error(registration, now=None):
+    """Why ``self_unregister`` refuses this registration (a ``RegistrationError``), or None."""
     session = registration.session
     if registration.role != Role.LEARNER:
-        raise RegistrationError(TRAINERS_BY_MANAGERS, code="not_allowed")
+        return RegistrationError(TRAINERS_BY_MANAGERS, code="not_allowed")
     if not session.self_unregistration:
-        raise RegistrationError(NO_SELF_UNREGISTRATION, code="not_allowed")
-    if registration.status != RegistrationStatus.CANCELLED and session.has_started():
-        raise RegistrationError(SESSION_STARTED, code="session_started")
-    return unregister(registration=registration, actor=registration.user, reason=reason)
+        return RegistrationError(NO_SELF_UNREGISTRATION, code="not_allowed")
+    if registration.status != RegistrationStatus.CANCELLED and session.has_started(now):
+        return RegistrationError(SESSION_STARTED, code="session_started")
+    return None
+
+
+def offers_self_registration(session, *, seats_taken, active_roles, now=None):
+    """Whether a Register button belongs beside the session: what ``self_register`` would take now.
+
+    Read without a lock, for display; ``self_register`` decides again under it.
+    """
+    if active_roles or self_registration_error(session, active_roles=active_roles) or session_refusal(session, now):
+        return False
+    return seats_left(session.capacity, seats_taken) != 0 or session.waiting_list_enabled
 
 
 @transaction.atomic
