@@ -217,7 +217,17 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 }
                 for document in row.documents
             ],
-            "learners": row.learners,
+            "learners": [
+                {
+                    "name": learner["registration"].user.get_full_name() or learner["registration"].user.get_username(),
+                    "status": (
+                        _waiting_label(self, learner["position"])
+                        if learner["position"]
+                        else learner["registration"].get_status_display()
+                    ),
+                }
+                for learner in row.learners
+            ],
         }
 
     # --- where the sessions come from ---------------------------------------------------------
@@ -330,7 +340,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 return _plain(404, self.gettext(_("You are not registered for this séance.")))
         content = documents_service.calendar_for(registration, event=event, publish=True)
         name = f"{registration.session.code or 'session'}{f'-{event.pk}' if event else ''}.ics"
-        return _download(content, "text/calendar; charset=utf-8", name)
+        return _download(content, "text/calendar", name, charset="utf-8")
 
     @_viewer_download
     def document(self, request, user):
@@ -399,11 +409,15 @@ def _status(block, row):
     if registration.role == Role.TRAINER:
         return {"kind": "trainer", "label": block.gettext(_("Trainer"))}
     if registration.status == RegistrationStatus.WAITING:
-        label = block.gettext(_("Waiting list #{position}")).format(position=row.position)
-        return {"kind": "waiting", "label": label}
+        return {"kind": "waiting", "label": _waiting_label(block, row.position)}
     if registration.status == RegistrationStatus.PENDING:
         return {"kind": "pending", "label": block.gettext(_("Pending validation"))}
     return {"kind": "registered", "label": block.gettext(_("Registered"))}
+
+
+def _waiting_label(block, position):
+    """The admin's words for a place on the waiting list (one message in the catalogue)."""
+    return block.gettext(_("Waiting list #%(position)d")) % {"position": position}
 
 
 def _login_url():
@@ -433,10 +447,8 @@ def _plain(status, message):
     return Response(str(message), status=status, content_type="text/plain", charset="utf-8")
 
 
-def _download(content, media_type, filename):
-    response = Response(body=content, content_type=media_type.split(";")[0], charset=None)
-    if "charset=" in media_type:
-        response.charset = "utf-8"
+def _download(content, media_type, filename, charset=None):
+    response = Response(body=content, content_type=media_type, charset=charset)
     fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     response.content_disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     return response

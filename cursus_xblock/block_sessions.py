@@ -172,20 +172,20 @@ def _attach_learners(rows):
     }
     if not trained:
         return
+    waiting = {}  # session id: waiting learners seen so far, in waiting-list order
     for registration in (
         Registration.objects.filter(session__in=list(trained), role=Role.LEARNER, status__in=ACTIVE_STATUSES)
         .select_related("user")
-        .order_by("session", "waiting_order", "user__last_name", "user__first_name", "user__username")
+        .order_by("session", "waiting_order", "pk")
     ):
-        row = trained[registration.session_id]
-        waiting = registration.status == RegistrationStatus.WAITING
-        rank = sum(1 for learner in row.learners if learner["registration"].status == RegistrationStatus.WAITING)
-        row.learners.append({"registration": registration, "position": rank + 1 if waiting else None})
+        position = None
+        if registration.status == RegistrationStatus.WAITING:
+            position = waiting[registration.session_id] = waiting.get(registration.session_id, 0) + 1
+        trained[registration.session_id].learners.append({"registration": registration, "position": position})
     for row in trained.values():
         # Confirmed and pending by name, then the waiting list in its order.
-        row.learners.sort(
-            key=lambda item: (
-                item["position"] or 0,
-                (item["registration"].user.last_name or item["registration"].user.username).lower(),
-            )
-        )
+        row.learners.sort(key=lambda item: (item["position"] or 0, _sort_name(item["registration"].user)))
+
+
+def _sort_name(user):
+    return (user.last_name.lower(), user.first_name.lower(), user.get_username())

@@ -38,7 +38,7 @@ def viewer_of(block):
 
 def _edx_viewer(attrs):
     user_id = attrs.get(EDX_USER_ID)
-    if not attrs.get(EDX_IS_AUTHENTICATED, user_id is not None) or user_id is None:
+    if user_id is None or attrs.get(EDX_IS_AUTHENTICATED) is False:
         return Viewer()
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     preferences = attrs.get(EDX_PREFERENCES) or {}
