@@ -15,8 +15,6 @@ from django.utils import timezone
 from .models import (
     ACTIVE_STATUSES,
     DocumentKind,
-    Event,
-    EventRegistration,
     IssuedDocument,
     Registration,
     RegistrationStatus,
@@ -25,7 +23,7 @@ from .models import (
     SessionStatus,
     seats_left,
 )
-from .selectors import registrations_annotated
+from .selectors import event_registrations_of, events_of_sessions, registrations_annotated
 from .services.registration import offers_self_registration, self_unregistration_error, session_refusal
 
 #: A unit lists at most this many sessions (the nearest first); the block says how many it left out.
@@ -127,16 +125,8 @@ def _position(learner):
 
 def _attach_events(rows):
     """Each row's séances, with the viewer's registration to each (two queries)."""
-    by_session = {}
-    for event in Event.objects.filter(session__in=[row.session for row in rows]).order_by("start", "pk"):
-        by_session.setdefault(event.session_id, []).append(event)
-    registrations = [row.registration for row in rows if row.registration is not None]
-    own = {
-        (er.registration_id, er.event_id): er
-        for er in EventRegistration.objects.filter(registration__in=registrations).exclude(
-            status=RegistrationStatus.CANCELLED
-        )
-    }
+    by_session = events_of_sessions([row.session.pk for row in rows])
+    own = event_registrations_of([row.registration.pk for row in rows if row.registration], active_only=True)
     for row in rows:
         for event in by_session.get(row.session.pk, []):
             event.session = row.session  # loaded already: its place needs no query

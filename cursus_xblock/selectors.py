@@ -39,16 +39,8 @@ def session_list_for_user(user):
             Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES).select_related("session__course")
         ).order_by("session__course__title", "session__course__code", "session__start", "pk")
     )
-    session_ids = {r.session_id for r in registrations}
-    events_by_session = {}
-    for event in Event.objects.filter(session_id__in=session_ids).order_by("start", "pk"):
-        events_by_session.setdefault(event.session_id, []).append(event)
-    mine = {
-        (er.registration_id, er.event_id): er
-        for er in EventRegistration.objects.filter(registration__in=[r.pk for r in registrations]).exclude(
-            status=RegistrationStatus.CANCELLED
-        )
-    }
+    events_by_session = events_of_sessions({r.session_id for r in registrations})
+    mine = event_registrations_of([r.pk for r in registrations], active_only=True)
     sections = {role: [] for role in Role.values}
     for registration in registrations:
         session = registration.session
@@ -76,6 +68,22 @@ def session_list_for_user(user):
             groups.append({"course": session.course, "rows": []})
         groups[-1]["rows"].append(row)
     return sections
+
+
+def events_of_sessions(session_ids):
+    """{session id: its events in date order}: one query."""
+    grouped = {}
+    for event in Event.objects.filter(session_id__in=session_ids).order_by("start", "pk"):
+        grouped.setdefault(event.session_id, []).append(event)
+    return grouped
+
+
+def event_registrations_of(registration_ids, *, active_only=False):
+    """{(registration id, event id): event registration} for these session registrations: one query."""
+    found = EventRegistration.objects.filter(registration_id__in=registration_ids)
+    if active_only:
+        found = found.exclude(status=RegistrationStatus.CANCELLED)
+    return {(er.registration_id, er.event_id): er for er in found}
 
 
 def templates_by_kind():

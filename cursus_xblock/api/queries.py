@@ -5,14 +5,13 @@ from django.db.models import Count, Q
 from ..models import (
     ACTIVE_STATUSES,
     Event,
-    EventRegistration,
     IssuedDocument,
     Registration,
     RegistrationStatus,
     Role,
     Session,
 )
-from ..selectors import registrations_annotated
+from ..selectors import event_registrations_of, events_of_sessions, registrations_annotated
 
 
 def sessions():
@@ -59,13 +58,8 @@ def attach_details(page):
     if not page:
         return page
     registration_ids = [r.pk for r in page]
-    events_by_session = {}
-    for event in Event.objects.filter(session_id__in={r.session_id for r in page}).order_by("start", "pk"):
-        events_by_session.setdefault(event.session_id, []).append(event)
-    mine = {
-        (er.registration_id, er.event_id): er
-        for er in EventRegistration.objects.filter(registration_id__in=registration_ids)
-    }
+    events_by_session = events_of_sessions({r.session_id for r in page})
+    mine = event_registrations_of(registration_ids)
     documents = {}
     for document in IssuedDocument.objects.filter(registration_id__in=registration_ids).order_by("-issued_at", "-pk"):
         documents.setdefault(document.registration_id, []).append(document)
