@@ -129,7 +129,6 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             self._render(
                 "templates/cursus_xblock/block/student.html",
                 {
-                    "block": self,
                     "title": self.gettext(self.display_name),
                     "preview": preview,
                     "source_label": self._source_label() if preview else "",
