@@ -5,6 +5,7 @@ then ``tests/conftest.py`` starts a throwaway server and fills in ``DATABASES['d
 """
 
 import os
+import tempfile
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
@@ -51,7 +52,16 @@ TEMPLATES = [
 ]
 
 TEST_DB = os.environ.get("CURSUS_TEST_DB", "sqlite")
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        # A file, not Django's shared in-memory test database: with the latter, the live server's
+        # threads and the test body all use one connection, which breaks when the browser makes two
+        # requests at once (a dialog's preview while its download is posted). With a file, each
+        # thread has its own connection, as in production. One file per run (process).
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"cursus-tests-{os.getpid()}.sqlite3")},
+    }
+}
 # Started here, before Django opens any connection; tests/conftest.py stops it at the end.
 DB_SERVER = None
 DB_SERVER_UNAVAILABLE = "needs a database server: set CURSUS_TEST_DB=postgresql or mariadb (`make test` runs both)"

@@ -73,6 +73,11 @@ def _pdf_text(download):
         return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
 
 
+def _is_preview(response):
+    """The dialog's preview: a GET of the document's URL, shown in its frame."""
+    return response.request.method == "GET" and "/documents/" in response.url
+
+
 def _in_group(user, session, role):
     return Group.objects.filter(name=group_name(session.workspace_key, role), user=user).exists()
 
@@ -175,9 +180,11 @@ def test_an_administrator_walks_the_seed(page, login, shot, world, admin_user, p
 
     # 4. The plus: an invitation for this user only, from the templates.
     first_row = page.locator(f"#registration-{Registration.objects.get(user=learner, session=first).pk}")
-    first_row.locator(".cursus-action").nth(0).click()
+    with page.expect_response(_is_preview) as preview:
+        first_row.locator(".cursus-action").nth(0).click()
     dialog = page.locator("#cursus-document-dialog")
     expect(dialog).to_be_visible()
+    assert (preview.value.status, preview.value.header_value("content-type")) == (200, "application/pdf")
     language = page_locale[:2]
     default = DocumentTemplate.objects.get(kind="session_invitation", language=language, is_default=True)
     expect(dialog.locator("select[name=template]")).to_have_value(str(default.pk))  # the admin's language
@@ -192,7 +199,9 @@ def test_an_administrator_walks_the_seed(page, login, shot, world, admin_user, p
     # 5. The student hat: a certificate of attendance for this user only.
     page.goto(page.url.split("#")[0])
     ongoing_row = page.locator(f"#registration-{Registration.objects.get(user=learner, session=ongoing).pk}")
-    ongoing_row.locator(".cursus-action").nth(1).click()
+    with page.expect_response(_is_preview) as preview:
+        ongoing_row.locator(".cursus-action").nth(1).click()
+    assert (preview.value.status, preview.value.header_value("content-type")) == (200, "application/pdf")
     with page.expect_download() as download:
         dialog.get_by_role("button", name=words["download"]).click()
     text = _pdf_text(download.value)

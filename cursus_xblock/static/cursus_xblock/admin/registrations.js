@@ -34,18 +34,21 @@
   const frame = docDialog.querySelector("iframe");
   const submitButtons = docForm.querySelectorAll("button[type=submit]");
 
+  // Not `docForm.action`: the submit buttons are named "action", and a named control shadows
+  // the form's property of the same name.
   function previewUrl() {
     const params = new URLSearchParams();
     if (select.value) params.set("template", select.value);
     const event = docForm.elements.event.value;
     if (event) params.set("event", event);
-    return docForm.action + "?" + params.toString();
+    // The fragment asks the browser's PDF viewer for the page at the frame's width, no side panel.
+    return docForm.getAttribute("action") + "?" + params.toString() + "#navpanes=0&view=FitH";
   }
 
   function openDocument(button) {
     const kind = button.dataset.kind;
     const isCertificate = kind.endsWith("certificate");
-    docForm.action = button.dataset.url;
+    docForm.setAttribute("action", button.dataset.url);
     docForm.elements.event.value = button.dataset.event || "";
     docDialog.querySelector("h2").textContent = isCertificate ? strings.certificate : strings.invitation;
     docDialog.querySelector(".cursus-dialog-subject").textContent = person + " — " + button.dataset.target;
@@ -80,7 +83,7 @@
   const unForm = document.getElementById("cursus-unregister-form");
 
   function openUnregister(button) {
-    unForm.action = button.dataset.url;
+    unForm.setAttribute("action", button.dataset.url);
     unForm.elements.reason.value = "";
     unDialog.querySelector(".cursus-dialog-question").textContent = format(strings.question, {
       user: person,
