@@ -10,13 +10,11 @@ permission, serialization). Goal: at most 2.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import test_database
+
 SESSIONS_PER_PAGE = 100
 BULK_SESSIONS = 50
 
@@ -28,27 +26,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=7, help="bulk registrations timed, each way")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ["CURSUS_TEST_DB"] = args.db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
+    with test_database(args.db):
+        from django.test.utils import override_settings
 
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import override_settings, setup_databases, setup_test_environment, teardown_databases
-
-    if args.db != "sqlite" and settings.DB_SERVER is None:
-        sys.exit(settings.DB_SERVER_UNAVAILABLE)
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
         # The test host's URLs with the API mounted as in the plugin (tests/api/urls.py).
         with override_settings(ROOT_URLCONF="tests.api.urls", ALLOWED_HOSTS=["*"]):
             run(args)
-    finally:
-        teardown_databases(old, verbosity=0)
-        if settings.DB_SERVER is not None:
-            settings.DB_SERVER.stop()
 
 
 def timed(work):

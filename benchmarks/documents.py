@@ -9,14 +9,12 @@ not grow with the number of documents (PDFs are streamed into the archive).
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import test_database
 
 
 def main():
@@ -25,22 +23,11 @@ def main():
     parser.add_argument("--zip", type=int, default=200)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ["CURSUS_TEST_DB"] = "sqlite"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
+    with test_database():
+        from django.conf import settings
 
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import setup_databases, teardown_databases
-
-    media = tempfile.mkdtemp(prefix="cursus-bench-media-")
-    settings.MEDIA_ROOT = media
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+        settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="cursus-bench-media-")
         run(args)
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 def started_session(learners):

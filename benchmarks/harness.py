@@ -1,4 +1,4 @@
-"""What every benchmark starts with: the test settings and a throwaway database, torn down after."""
+"""What every benchmark starts with: the test settings and a throwaway database (and server), torn down after."""
 
 import contextlib
 import os
@@ -28,3 +28,5 @@ def test_database(db="sqlite"):
         yield
     finally:
         teardown_databases(old, verbosity=0)
+        if settings.DB_SERVER is not None:
+            settings.DB_SERVER.stop()

@@ -8,13 +8,10 @@ queries that does not grow with the number of users.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import test_database
 
 
 def main():
@@ -24,24 +21,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ["CURSUS_TEST_DB"] = args.db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.test.utils import setup_databases, teardown_databases
-
-    if args.db != "sqlite" and settings.DB_SERVER is None:
-        sys.exit(settings.DB_SERVER_UNAVAILABLE)
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with test_database(args.db):
         run(args)
-    finally:
-        teardown_databases(old, verbosity=0)
-        if settings.DB_SERVER is not None:
-            settings.DB_SERVER.stop()
 
 
 def measure(work):
