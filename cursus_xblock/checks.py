@@ -33,25 +33,21 @@ def check_workspace_backend(app_configs, **kwargs):
     return []
 
 
+#: Settings that take one of a few values: (name without the CURSUS_ prefix, the values, check id).
+CHOICE_SETTINGS = [
+    ("MANAGER_COURSE_ROLE", ("staff", "instructor"), "cursus_xblock.E003"),
+    ("UNENROLLMENT_POLICY", ("cancel", "flag"), "cursus_xblock.E004"),
+]
+
+
 @register()
 def check_open_edx_settings(app_configs, **kwargs):
     from .conf import settings
 
     errors = []
-    if settings.MANAGER_COURSE_ROLE not in ("staff", "instructor"):
-        errors.append(
-            Error(
-                f"CURSUS_MANAGER_COURSE_ROLE must be 'staff' or 'instructor', not {settings.MANAGER_COURSE_ROLE!r}.",
-                obj="CURSUS_MANAGER_COURSE_ROLE",
-                id="cursus_xblock.E003",
-            )
-        )
-    if settings.UNENROLLMENT_POLICY not in ("cancel", "flag"):
-        errors.append(
-            Error(
-                f"CURSUS_UNENROLLMENT_POLICY must be 'cancel' or 'flag', not {settings.UNENROLLMENT_POLICY!r}.",
-                obj="CURSUS_UNENROLLMENT_POLICY",
-                id="cursus_xblock.E004",
-            )
-        )
+    for name, allowed, check_id in CHOICE_SETTINGS:
+        value = getattr(settings, name)
+        if value not in allowed:
+            expected = " or ".join(map(repr, allowed))
+            errors.append(Error(f"CURSUS_{name} must be {expected}, not {value!r}.", obj=f"CURSUS_{name}", id=check_id))
     return errors
