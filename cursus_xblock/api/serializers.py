@@ -185,21 +185,17 @@ class RegistrationSerializer(serializers.Serializer):
         return registration.waiting_ahead + 1
 
 
-class IssuedDocumentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+class IssuedDocumentSerializer(DocumentSummarySerializer):
+    """The summary's fields, then the record's: who it is for, the file's checksum, how to verify it."""
+
     registration = serializers.IntegerField(source="registration_id")
-    event = serializers.IntegerField(source="event_id", allow_null=True)
     holder = serializers.CharField(source="holder_name")
-    filename = serializers.CharField()
     media_type = serializers.CharField()
     size = serializers.IntegerField(help_text="Bytes.")
     sha256 = serializers.CharField(help_text="Checksum of the file as issued.")
-    issued_at = serializers.DateTimeField()
     emailed_at = serializers.DateTimeField(allow_null=True)
     verification_code = serializers.CharField()
     verification_url = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField()
 
     class Meta:
         ref_name = "IssuedDocument"
@@ -207,7 +203,3 @@ class IssuedDocumentSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_verification_url(self, document):
         return documents_service.verification_url(document.verification_code)
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_download_url(self, document):
-        return api_url(self.context.get("request"), "api-document-download", document.pk)
