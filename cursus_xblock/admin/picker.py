@@ -382,7 +382,7 @@ class Picker:
             seats_label = _("Full — waiting list")
         elif full:
             seats_label = _("Full")
-            if role == Role.LEARNER:
+            if not registration_service.has_room(session, role, session.seats_taken):
                 unavailable = unavailable or _("Full")
         else:
             seats_label = ngettext("%(count)d seat left", "%(count)d seats left", left) % {"count": left}

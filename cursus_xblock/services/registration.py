@@ -125,6 +125,16 @@ def offers_self_registration(session, *, seats_taken, active_roles, now=None):
     """
     if active_roles or self_registration_error(session, active_roles=active_roles) or session_refusal(session, now):
         return False
+    return has_room(session, Role.LEARNER, seats_taken)
+
+
+def has_room(session, role, seats_taken):
+    """Whether one more person in ``role`` would be taken: a seat, or the waiting list (trainers need no seat).
+
+    Read without a lock, for display; registering decides again under it (``_admission``).
+    """
+    if role == Role.TRAINER:
+        return True
     return seats_left(session.capacity, seats_taken) != 0 or session.waiting_list_enabled
 
 
