@@ -8,7 +8,6 @@ is comes from the runtime (see ``viewer.py``), never from the request's data.
 
 import functools
 import zoneinfo
-from urllib.parse import quote
 
 from django.conf import settings as django_settings
 from django.shortcuts import resolve_url
@@ -16,6 +15,7 @@ from django.template import Context, Engine, Template
 from django.template.backends.django import get_installed_libraries
 from django.urls import NoReverseMatch
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from web_fragments.fragment import Fragment
 from webob import Response
 from xblock.core import XBlock
@@ -448,8 +448,7 @@ def _plain(status, message):
 
 def _download(content, media_type, filename, charset=None):
     response = Response(body=content, content_type=media_type, charset=charset)
-    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    response.content_disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response.content_disposition = content_disposition_header(True, filename)
     return response
 
 
