@@ -7,15 +7,18 @@ is comes from the runtime (see ``viewer.py``), never from the request's data.
 """
 
 import functools
+import json
 import zoneinfo
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
 from django.shortcuts import resolve_url
 from django.template import Context, Engine, Template
 from django.template.backends.django import get_installed_libraries
 from django.urls import NoReverseMatch
 from django.utils import translation
 from django.utils.http import content_disposition_header
+from rest_framework.exceptions import Throttled
 from web_fragments.fragment import Fragment
 from webob import Response
 from xblock.core import XBlock
@@ -26,18 +29,21 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
 from . import block_sessions
+from .backends import WorkspaceRefused
 from .formatting import long_date_range
 from .models import Course, DocumentKind, Registration, RegistrationStatus, Role
 from .services import documents as documents_service
 from .services import registration as registration_service
+from .services.inputs import clean_reason
 from .services.outcomes import RegistrationError, Result
+from .throttling import SelfRegistrationThrottle
 from .viewer import viewer_of
 
 loader = ResourceLoader(__name__)
 
 SOURCE_COURSE_RUN = "course_run"
 SOURCE_COURSE = "course"
-REASON_MAX_LENGTH = 500
+JSON_MEDIA_TYPE = "application/json"
 
 
 def _(text):
@@ -56,6 +62,43 @@ def _viewer_download(method):
         if request.method != "GET":
             return _plain(405, self.gettext(_("Use GET.")))
         return method(self, request, viewer_of(self).user)
+
+    return XBlock.handler(handler)
+
+
+def _self_service(method):
+    """A handler where the viewer changes their own registrations: ``method(self, data, viewer)``.
+
+    POST only, a JSON body only, signed in, and counted against the person's self-registration
+    budget, which the API's ``me/registrations/`` spends too (``throttling.py``). The LMS serves
+    handlers from a CSRF-exempt view: another site's form can post ``text/plain`` or form data
+    for a signed-in learner, but not ``application/json`` without the browser asking first (CORS),
+    so nothing else is read, nor counted.
+    """
+
+    @functools.wraps(method)
+    def handler(self, request, suffix=""):
+        if request.method != "POST":
+            return JsonHandlerError(405, self.gettext(_("Use POST."))).get_response(allow=["POST"])
+        if (request.content_type or "").strip().lower() != JSON_MEDIA_TYPE:
+            message = _("Send the request as JSON (Content-Type: application/json).")
+            return JsonHandlerError(415, self.gettext(message)).get_response()
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError included
+            return JsonHandlerError(400, self.gettext(_("The request is not valid JSON."))).get_response()
+        viewer = viewer_of(self)
+        if viewer.is_anonymous:
+            return JsonHandlerError(403, self.gettext(_("Sign in to register."))).get_response()
+        throttle = SelfRegistrationThrottle()
+        if not throttle.allow_person(viewer.user):
+            refused = Throttled(throttle.wait())  # the API's words and Retry-After, from DRF
+            return JsonHandlerError(429, str(refused.detail)).get_response(retry_after=refused.wait)
+        try:
+            answer = method(self, data, viewer)
+        except JsonHandlerError as error:
+            return error.get_response()
+        return Response(json.dumps(answer), content_type=JSON_MEDIA_TYPE, charset="utf-8")
 
     return XBlock.handler(handler)
 
@@ -278,10 +321,9 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
 
     # --- handlers -----------------------------------------------------------------------------
 
-    @XBlock.json_handler
-    def register(self, data, suffix=""):
+    @_self_service
+    def register(self, data, viewer):
         """Register the viewer as a learner; the payload names a session of this block, nothing else."""
-        viewer = self._signed_in_viewer()
         session = self._session_from(data)
         try:
             outcome = registration_service.self_register(user=viewer.user, session=session)
@@ -292,23 +334,26 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         self.runtime.publish(self, "cursus.session.registered", {"session_id": session.pk, "result": outcome.result})
         return self._answer(viewer, _registered_message(self, outcome))
 
-    @XBlock.json_handler
-    def leave(self, data, suffix=""):
+    @_self_service
+    def leave(self, data, viewer):
         """Unregister the viewer's own learner registration in a session of this block."""
-        viewer = self._signed_in_viewer()
         session = self._session_from(data)
-        reason = data.get("reason", "") if isinstance(data, dict) else ""
-        if not isinstance(reason, str) or len(reason) > REASON_MAX_LENGTH:
-            raise JsonHandlerError(400, self.gettext(_("The reason is too long (500 characters at most).")))
+        try:
+            reason = clean_reason(data.get("reason", ""))
+        except ValidationError as exc:  # the rule, and its words, of every interface
+            raise JsonHandlerError(400, exc.messages[0]) from exc
         registration = Registration.objects.filter(
             user=viewer.user, session=session, role=Role.LEARNER, status__in=block_sessions.ACTIVE_STATUSES
         ).first()
         if registration is None:
             raise JsonHandlerError(409, self.gettext(_("You are not registered in this session.")))
         try:
-            registration_service.self_unregister(registration=registration, reason=reason.strip())
+            registration_service.self_unregister(registration=registration, reason=reason)
         except RegistrationError as exc:
             raise JsonHandlerError(403 if exc.code == "not_allowed" else 409, str(exc.message)) from exc
+        except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
+            message = self.gettext(_("You could not leave {session}: {reason}"))
+            raise JsonHandlerError(409, message.format(session=session.name, reason=exc.message)) from exc
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
         return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session.name))
 
@@ -354,12 +399,6 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         except FileNotFoundError:
             return _plain(404, self.gettext(_("The file of this document is missing: ask a training manager.")))
         return _download(content, issued.media_type, issued.filename)
-
-    def _signed_in_viewer(self):
-        viewer = viewer_of(self)
-        if viewer.is_anonymous:
-            raise JsonHandlerError(403, self.gettext(_("Sign in to register.")))
-        return viewer
 
     def _session_from(self, data):
         """A session listed by this block, from the payload's ``session`` id: 404 for anything else."""

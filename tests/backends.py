@@ -34,3 +34,13 @@ class RefusingBackend(GroupsWorkspaceBackend):
         for user in users:
             if user.username in FAIL_ON:
                 raise WorkspaceRefused(f"{user.username} is inactive", code="inactive_user")
+
+
+class RevokeRefusingBackend(GroupsWorkspaceBackend):
+    """Grants, but will not take a role away on a workspace of ``FAIL_ON``: like an LMS whose
+    unenrollment filter raised through instead of keeping the enrollment quietly."""
+
+    def revoke(self, *, user, workspace_key, role):
+        if workspace_key in FAIL_ON:
+            raise WorkspaceRefused(f"{workspace_key} keeps its learners", code="unenrollment_not_allowed")
+        super().revoke(user=user, workspace_key=workspace_key, role=role)

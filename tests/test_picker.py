@@ -15,6 +15,7 @@ from django.utils import timezone
 from cursus_xblock.admin import picker
 from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role, SessionStatus
 from cursus_xblock.services import registration as service
+from cursus_xblock.services.inputs import REASON_MAX_LENGTH
 
 from .factories import CourseFactory, SessionFactory, UserFactory
 
@@ -108,11 +109,11 @@ def test_staff_with_the_permission_may_register(learner):
 
     assert client.get(_url("user_register", learner.pk, "learner")).status_code == 200
     assert _sessions(client, learner)["total"] == 1
-    response = _post(client, learner, [session], reason="with\x00a NUL")
+    response = _post(client, learner, [session], reason=" Plan de formation ")
 
     assert response.status_code == 200 and "Registered" in _text(response)
     assert Registration.objects.get(user=learner).registered_by == manager
-    assert RegistrationHistory.objects.get().reason == "witha NUL"
+    assert RegistrationHistory.objects.get().reason == "Plan de formation"
 
 
 def test_staff_without_the_permission_cannot_post(learner):
@@ -402,7 +403,7 @@ def test_too_many_sessions_or_a_long_reason_are_refused(admin_client, learner, m
     sessions = SessionFactory.create_batch(3)
 
     too_many = _post(admin_client, learner, sessions)
-    long_reason = _post(admin_client, learner, sessions[:1], reason="x" * (picker.MAX_REASON + 1))
+    long_reason = _post(admin_client, learner, sessions[:1], reason="x" * (REASON_MAX_LENGTH + 1))
 
     assert "Pick at most 2 sessions at a time." in _text(too_many)
     assert "The reason is too long" in _text(long_reason)

@@ -15,7 +15,7 @@ import zoneinfo
 
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -31,6 +31,7 @@ from ..formatting import date_range
 from ..models import ACTIVE_STATUSES, Course, Registration, Role, Session, SessionStatus
 from ..models import seats_left as free_seats
 from ..services import registration as registration_service
+from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Refusal, Result
 from .registrations import MANAGE_PERMISSION, person_name
 
@@ -39,7 +40,6 @@ PER_PAGE = 25
 COUNT_LIMIT = 5000
 #: At most this many sessions in one OK.
 MAX_SELECTION = 100
-MAX_REASON = 2000
 #: Summaries kept in the user's session (the oldest go first).
 KEPT_SUMMARIES = 10
 #: Per session, at most this many people listed one by one in a group's summary (all are counted).
@@ -53,7 +53,6 @@ UNKNOWN_SESSIONS = _(
     "Some selected sessions no longer exist; they were taken out of the selection. Check it and press OK again."
 )
 TOO_MANY = _("Pick at most %(max)d sessions at a time.")
-REASON_TOO_LONG = _("The reason is too long (%(max)d characters at most).")
 NO_MEMBERS = _("This group has no members: there is nobody to register.")
 
 #: Strings the page's script shows, translated here so the one catalogue serves both.
@@ -237,10 +236,11 @@ class Picker:
     def read_post(self, data, target):
         """(sessions in the order posted, reason, [errors]); with errors, ``sessions`` are the known ones."""
         raw = data.getlist("session")
-        reason = data.get("reason", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
-        errors = []
-        if len(reason) > MAX_REASON:
-            errors.append(REASON_TOO_LONG % {"max": MAX_REASON})
+        reason, errors = data.get("reason", ""), []
+        try:
+            reason = clean_reason(reason)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
         if any(not _ID.fullmatch(value) for value in raw):
             return [], reason, [*errors, BAD_SELECTION]
         ids = list(dict.fromkeys(int(value) for value in raw))
@@ -280,7 +280,7 @@ class Picker:
             courses=Course.objects.only("id", "title", "code").order_by("title", "code"),
             errors=errors,
             reason=reason,
-            max_reason=MAX_REASON,
+            max_reason=REASON_MAX_LENGTH,
             cancel_url=self.back_url(target),
             people=self.people_count(target),
             script_strings=SCRIPT_STRINGS,

@@ -20,14 +20,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..backends import WorkspaceRefused
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
 from ..selectors import registrations_annotated
 from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service
+from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
 
 MANAGE_PERMISSION = "cursus_xblock.manage_registrations"
+NOT_UNREGISTERED = _("%(user)s could not be unregistered from %(session)s: %(reason)s")
 
 
 def person_name(user):
@@ -55,15 +58,24 @@ class ManageRegistrationsMixin:
         return super().has_view_permission(request, obj) or self.has_manage_registrations_permission(request)
 
 
+class ReasonFormField(forms.CharField):
+    """A reason for the history, read by the rule every interface applies (``services.inputs``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=REASON_MAX_LENGTH, required=False, **kwargs)
+
+    def to_python(self, value):
+        return clean_reason("" if value is None else value)
+
+
 class RegisterForm(forms.Form):
     user = forms.ModelChoiceField(
         queryset=Registration._meta.get_field("user").remote_field.model.objects.all(), label=_("User")
     )
     sessions = forms.ModelMultipleChoiceField(queryset=Session.objects.all(), label=_("Sessions"))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.LEARNER, label=_("Role"))
-    reason = forms.CharField(
+    reason = ReasonFormField(
         label=_("Reason"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("Kept in the registration history."),
     )
@@ -174,10 +186,15 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     @admin.action(permissions=["manage_registrations"], description=_("Unregister the selected registrations"))
     def unregister_selected(self, request, queryset):
         done = 0
-        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
-            outcome = registration_service.unregister(
-                registration=registration, actor=request.user, reason=str(_("Bulk action in the admin"))
-            )
+        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED).select_related("user", "session"):
+            try:
+                outcome = registration_service.unregister(
+                    registration=registration, actor=request.user, reason=str(_("Bulk action in the admin"))
+                )
+            except WorkspaceRefused as exc:  # the workspace kept the role: this one is left as it was
+                names = {"user": person_name(registration.user), "session": registration.session}
+                self.message_user(request, NOT_UNREGISTERED % {**names, "reason": exc.message}, messages.ERROR)
+                continue
             done += outcome.changed
         self.message_user(
             request,

@@ -9,7 +9,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,12 +19,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Registration, Role
 from ..selectors import session_list_for_user, templates_by_kind
 from ..services import documents as documents_service
 from ..services import registration as registration_service
+from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
-from .registrations import person_name
+from .registrations import NOT_UNREGISTERED, person_name
 from .users import can_manage
 
 UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
@@ -122,6 +124,7 @@ class RegistrationViews:
             },
             "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
             "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            "max_reason": REASON_MAX_LENGTH,
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
 
@@ -130,9 +133,15 @@ class RegistrationViews:
     def unregister(self, request, object_id, registration_id):
         user = self._user(request, object_id)
         registration = self._registration(user, registration_id)
-        reason = request.POST.get("reason", "").strip()[:2000]
-        outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
+        reason = self._reason(request)
+        if reason is None:
+            return HttpResponseRedirect(self._page_url(user, registration))
         names = self._names(user, registration)
+        try:
+            outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
+        except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
+            self.model_admin.message_user(request, NOT_UNREGISTERED % {**names, "reason": exc.message}, messages.ERROR)
+            return HttpResponseRedirect(self._page_url(user, registration))
         if outcome.changed:
             self.model_admin.message_user(request, UNREGISTERED % names, messages.SUCCESS)
             for promoted in outcome.promoted:
@@ -158,7 +167,9 @@ class RegistrationViews:
         event_registration = get_object_or_404(
             EventRegistration.objects.select_related("event"), registration=registration, event_id=event_id
         )
-        reason = request.POST.get("reason", "").strip()[:2000]
+        reason = self._reason(request)
+        if reason is None:
+            return HttpResponseRedirect(self._page_url(user, registration))
         registration_service.unregister_from_event(
             event_registration=event_registration, actor=request.user, reason=reason
         )
@@ -168,6 +179,14 @@ class RegistrationViews:
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._page_url(user, registration))
+
+    def _reason(self, request):
+        """The POST's reason by the rule of every interface; None (and a message) when refused."""
+        try:
+            return clean_reason(request.POST.get("reason", ""))
+        except ValidationError as exc:
+            self.model_admin.message_user(request, exc.messages[0], messages.ERROR)
+            return None
 
     # --- documents ----------------------------------------------------------------------
 

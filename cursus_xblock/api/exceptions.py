@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..backends import WorkspaceRefused
 from ..documents.generators import DocumentRefused
 from ..services.outcomes import Refusal, RegistrationError
 
@@ -54,6 +55,8 @@ CODES = {
     "throttled": "Too many requests: wait Retry-After seconds (429).",
     "already_registered": "Already registered in this session with this role (409).",
     **{code: "A registration refusal (409, or an outcome of a bulk registration)." for code in REFUSAL_CODES.values()},
+    "workspace_refused": "The workspace (in Open edX, the course run) refused to give or take the role (409, or "
+    "an outcome of a bulk registration): nothing changed.",
     "session_started": "Too late to unregister oneself: the session has started (409).",
     "no_template": "No template for this kind of document (409).",
     "not_a_learner": "Certificates are for learners (409).",
@@ -91,6 +94,10 @@ def _domain_to_api(exc):
         return ApiError(exc.message, code=code, status_code=status_code)
     if isinstance(exc, RegistrationError):
         return ApiError(exc.message, code=exc.code)
+    if isinstance(exc, WorkspaceRefused):
+        # The service turns a refused grant into an outcome; a refused revoke (an LMS
+        # unenrollment filter raising through) reaches us as is, the unregistration undone.
+        return ApiError(exc.message, code=REFUSAL_CODES[Refusal.WORKSPACE])
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         # Raised by a service when a row went away between the view's check and its lock.
         return exceptions.NotFound(NOT_FOUND)

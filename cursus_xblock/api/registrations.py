@@ -27,12 +27,11 @@ from .base import MAX_ID, ApiView, get_or_404, user_or_404
 from .exceptions import REFUSAL_CODES, ApiError, refusal_error
 from .permissions import IsTrainingManager
 from .schema import document, errors, page_example, paginated
-from .serializers import RegistrationSerializer
+from .serializers import ReasonField, RegistrationSerializer
 from .throttling import SELF_REGISTRATION_SCOPE, SelfRegistrationThrottle
 
 #: At most this many sessions in one bulk registration (as the admin picker).
 MAX_SESSIONS = 100
-MAX_REASON = 2000
 
 UNKNOWN_SESSIONS = _("Unknown sessions: %(ids)s.")
 UNKNOWN_SESSION = _("There is no session with this id.")
@@ -95,9 +94,7 @@ class FilterSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_REASON, help_text="Kept in the registration's history."
-    )
+    reason = ReasonField()
 
     class Meta:
         ref_name = "UnregisterReason"
@@ -205,9 +202,7 @@ class UserRegistrationCreateApi(ApiView):
             help_text="Session ids; one outcome per session, in this order (repeats count once).",
         )
         role = serializers.ChoiceField(choices=Role.choices, default=Role.LEARNER)
-        reason = serializers.CharField(
-            required=False, allow_blank=True, max_length=MAX_REASON, help_text="Kept in the registration's history."
-        )
+        reason = ReasonField()
 
         class Meta:
             ref_name = "BulkRegistration"

@@ -4,6 +4,7 @@ They read plain attributes and the annotations the selectors add (``seats_taken`
 ``waiting_ahead``, ``api_events``): serializing a page never runs a query per row.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +22,7 @@ from ..models import (
 from ..models import seats_left as free_seats
 from ..services import documents as documents_service
 from ..services import registration as registration_service
+from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from .exceptions import REFUSAL_CODES
 
 NAMESPACE = "cursus_xblock"
@@ -31,6 +33,38 @@ def api_url(request, name, *args):
     namespace = getattr(getattr(request, "resolver_match", None), "namespace", "") or NAMESPACE
     path = reverse(f"{namespace}:{name}", args=args)
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class ReasonField(serializers.CharField):
+    """A reason kept in the history, read by the one rule of every interface (``services.inputs``).
+
+    A CharField for the schema (a string of at most ``REASON_MAX_LENGTH``); the rule, not DRF's
+    checks, decides, so a number, a NUL or a long text get the admin's and the XBlock's words.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs = {
+            "required": False,
+            "allow_blank": True,
+            "max_length": REASON_MAX_LENGTH,
+            "help_text": "Kept in the registration's history. Text without control characters other than "
+            "newline and tab.",
+            **kwargs,
+        }
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if data is serializers.empty:
+            return super().run_validation(data)  # absent: not required, no default
+        value = self.to_internal_value(data)
+        self.run_validators(value)
+        return value
+
+    def to_internal_value(self, data):
+        try:
+            return clean_reason(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -8,10 +8,12 @@ from rest_framework import exceptions
 from rest_framework.test import APIClient
 
 from cursus_xblock.api.exceptions import CODES, REFUSAL_CODES, error_body, exception_handler
+from cursus_xblock.backends import WorkspaceRefused
 from cursus_xblock.documents.generators import DocumentRefused
-from cursus_xblock.models import Registration, Session
+from cursus_xblock.models import Registration, RegistrationStatus, Session
 from cursus_xblock.services.outcomes import Refusal, RegistrationError
 
+from .. import backends
 from ..factories import SessionFactory
 from .conftest import assert_error, state
 
@@ -84,12 +86,36 @@ def test_messages_follow_the_request_language(client_as, people):
         (RegistrationError("x", code="not_pending"), 409, "not_pending"),
         (Session.DoesNotExist("gone"), 404, "not_found"),
         (exceptions.Throttled(wait=3), 429, "throttled"),
+        (WorkspaceRefused("x", code="unenrollment_not_allowed"), 409, "workspace_refused"),
     ],
 )
 def test_domain_errors_are_mapped_once(exc, status, code):
     response = exception_handler(exc, {})
     assert (response.status_code, response.data["code"]) == (status, code)
     assert response.data["message"]
+
+
+@pytest.fixture
+def refusing_revoke(settings):
+    settings.CURSUS_WORKSPACE_BACKEND = "tests.backends.RevokeRefusingBackend"
+    backends.FAIL_ON.clear()
+    yield backends.FAIL_ON
+    backends.FAIL_ON.clear()
+
+
+def test_workspace_refused_on_revoke_is_json(client_as, people, world, refusing_revoke):
+    """A backend that will not take the role away (an LMS unenrollment filter raising through)."""
+    refusing_revoke.add(world.session.workspace_key)
+    before = state()
+    url = reverse("cursus_xblock:api-me-registration-detail", args=[world.registration.pk])
+    body = assert_error(client_as("learner").delete(url), 409, "workspace_refused")
+    assert body["message"] == f"{world.session.workspace_key} keeps its learners"
+    assert state() == before
+    assert Registration.objects.get(pk=world.registration.pk).status == RegistrationStatus.CONFIRMED
+    # The manager's door says the same.
+    url = reverse("cursus_xblock:api-user-registration-detail", args=["eloise.lefevre", world.registration.pk])
+    assert_error(client_as("manager").delete(url), 409, "workspace_refused")
+    assert state() == before
 
 
 def test_unexpected_errors_stay_server_errors():
