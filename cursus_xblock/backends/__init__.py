@@ -49,6 +49,35 @@ class BaseWorkspaceBackend:
         for user in users:
             self.grant(user=user, workspace_key=workspace_key, role=role)
 
+    def check_grant(self, *, users, workspace_key, role):
+        """Raise ``WorkspaceRefused`` if ``grant_many`` would refuse one of ``users``, writing nothing.
+
+        ``grant_many`` must itself refuse before it writes anything (a refused batch is rolled back
+        and tried again person by person, and a rollback cannot call back what the workspace may
+        already have announced); this lets a caller ask first, e.g. a dry run.
+        """
+
+    def has_role(self, *, user, workspace_key, role):
+        """Whether ``user`` holds ``role`` on ``workspace_key``; None when this backend cannot tell.
+
+        None (the default) makes a sync report « unknown » and change nothing.
+        """
+        return None
+
+    def role_holders(self, *, users, workspace_key, role):
+        """The ids of those ``users`` who hold ``role`` on ``workspace_key``, or None when unknown.
+
+        Calls ``has_role`` per user; override to answer with one query.
+        """
+        held = set()
+        for user in users:
+            answer = self.has_role(user=user, workspace_key=workspace_key, role=role)
+            if answer is None:
+                return None
+            if answer:
+                held.add(user.pk)
+        return held
+
     def validate_workspace_key(self, workspace_key):
         """Raise ``django.core.exceptions.ValidationError`` for a key this workspace cannot use."""
 

@@ -43,3 +43,15 @@ class GroupsWorkspaceBackend(BaseWorkspaceBackend):
         group = Group.objects.filter(name=group_name(workspace_key, role)).first()
         if group is not None:
             group.user_set.remove(user)
+
+    def has_role(self, *, user, workspace_key, role):
+        return user.pk in self.role_holders(users=[user], workspace_key=workspace_key, role=role)
+
+    def role_holders(self, *, users, workspace_key, role):
+        ids = [user.pk for user in users]
+        if not workspace_key or not ids:
+            return set()
+        group = Group.objects.filter(name=group_name(workspace_key, role)).first()
+        if group is None:
+            return set()
+        return set(group.user_set.filter(pk__in=ids).values_list("pk", flat=True))

@@ -11,20 +11,27 @@ points that have been stable for years, the same in Teak (Django 4.2), Ulmo and 
 ``common/djangoapps/student/models/course_enrollment.py`` (imported as ``common.djangoapps.student.models``)
     ``CourseEnrollment.enroll(user, course_key, mode=None, check_access=False, can_upgrade=False,
     enterprise_uuid=None)``, ``CourseEnrollment.unenroll(user, course_id, skip_refund=False)``,
-    ``CourseEnrollment.is_enrolled(user, course_key)`` and the exceptions
+    ``CourseEnrollment.is_enrolled(user, course_key)``, ``CourseEnrollment.bulk_fetch_enrollment_states(users,
+    course_key)``, ``CourseEnrollment.is_enrollment_closed(user, course)``,
+    ``CourseEnrollment.objects.num_enrolled_in_exclude_admins(course_id)``, ``CourseEnrollment.objects.filter``
+    on ``user_id``/``course_id``/``is_active``, and the exceptions
     ``CourseEnrollmentException`` ⊃ ``NonExistentCourseError``, ``EnrollmentClosedError``,
     ``CourseFullError``, ``AlreadyEnrolledError``, ``EnrollmentNotAllowed``, ``UnenrollmentNotAllowed``.
 ``common/djangoapps/student/roles.py``
-    ``CourseStaffRole(course_key)`` / ``CourseInstructorRole(course_key)`` with ``.add_users(*users)``,
-    ``.remove_users(*users)``, ``.has_user(user)``.
+    ``CourseStaffRole(course_key)`` / ``CourseInstructorRole(course_key)`` / ``CourseCcxCoachRole(course_key)``
+    with ``.add_users(*users)``, ``.remove_users(*users)``, ``.users_with_role()``.
 ``openedx/core/djangoapps/content/course_overviews/models.py``
     ``CourseOverview.get_from_id(course_key)``, raising ``CourseOverview.DoesNotExist``.
 ``openedx/core/djangoapps/user_api/accounts/signals.py``
     ``USER_RETIRE_LMS_MISC`` (see ``retirement_signal``).
 
+It also runs openedx-filters' ``CourseEnrollmentStarted`` pipeline itself, before enrolling anyone
+(see ``OpenEdxWorkspaceBackend``).
+
 In the LMS, enrollments and course roles are rows of the same database as the registrations, so
 the registration service's transaction covers them: a refused or failed registration leaves no
-enrollment behind.
+enrollment behind. What the transaction does not cover — the events the platform sends as it
+enrolls and its per-request caches — is why grants check before they write and read the database.
 """
 
 import importlib.util
@@ -90,18 +97,31 @@ def _course_role_class(name):
     return classes[name]
 
 
-def _course_exists(course_key):
+def _course_overview(course_key):
+    """The course run's ``CourseOverview``, or None when the LMS does not know it."""
     from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
 
     try:
-        CourseOverview.get_from_id(course_key)
+        return CourseOverview.get_from_id(course_key)
     except CourseOverview.DoesNotExist:
-        return False
-    return True
+        return None
 
 
 class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
     """Workspace roles as course-run enrollments and course roles of the LMS.
+
+    Granting checks, for every user of the call, everything the platform could refuse, and only
+    then writes. The registration service runs a batch in a savepoint and, when one person is
+    refused, rolls the batch back and tries each person alone; a refusal found *after* writing
+    would leave behind what a rollback does not undo: the events the platform already sent
+    (``COURSE_ENROLLMENT_CREATED``, the tracking log) and its per-request enrollment cache, which
+    would then tell the retry that the rolled-back learners are still enrolled.
+
+    Whether someone is enrolled or in the course team is read from the database, never from the
+    platform's per-request caches (``CourseEnrollment.mode_and_active``, ``user._roles``), which a
+    rollback earlier in the same request may have left stale; the enrollment cache is reloaded
+    from the database for the users concerned, so the platform's own checks inside ``enroll``
+    see the truth too.
 
     Revocation is deliberately narrow. Taking ``manager`` away removes the course role and keeps
     the enrollment: the person may still be a learner there, and an enrollment gives no more than
@@ -137,17 +157,21 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
             return
         manager = self._is_manager(role)
         course_key = self._course_key(workspace_key)
-        # Everything the platform could refuse is checked before anything is written.
-        if not _course_exists(course_key):
-            raise WorkspaceRefused(_format_lazy(UNKNOWN_COURSE, key=course_key), code="unknown_course")
-        for user in users:
-            if not user.is_active:
-                raise WorkspaceRefused(INACTIVE_USER, code="inactive_user")
         with cursus_acting():
-            for user in users:
+            to_enroll = self._check(users, course_key)
+            for user in to_enroll:
                 self._enroll(user, course_key)
             if manager:
                 self._manager_role(course_key).add_users(*users)
+
+    def check_grant(self, *, users, workspace_key, role):
+        users = list(users)
+        if not workspace_key or not users:
+            return
+        self._is_manager(role)
+        course_key = self._course_key(workspace_key)
+        with cursus_acting():
+            self._check(users, course_key)
 
     def revoke(self, *, user, workspace_key, role):
         if not workspace_key:
@@ -161,9 +185,34 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
             if manager:
                 self._manager_role(course_key).remove_users(user)
                 return
-            if self._in_course_team(user, course_key):
+            if user.pk in self._course_team(course_key, [user]):
                 return
             self._unenroll(user, course_key)
+
+    def has_role(self, *, user, workspace_key, role):
+        return user.pk in self.role_holders(users=[user], workspace_key=workspace_key, role=role)
+
+    def role_holders(self, *, users, workspace_key, role):
+        """Enrolled (``collaborator``), or enrolled *and* in the configured course role (``manager``)."""
+        users = list(users)
+        manager = self._is_manager(role)
+        try:
+            course_key = parse_course_key(workspace_key)
+        except ValidationError:
+            return set()
+        if not users:
+            return set()
+        ids = [user.pk for user in users]
+        holders = set(
+            _student_models()
+            .CourseEnrollment.objects.filter(user_id__in=ids, course_id=course_key, is_active=True)
+            .values_list("user_id", flat=True)
+        )
+        if manager:
+            holders &= set(
+                self._manager_role(course_key).users_with_role().filter(pk__in=ids).values_list("pk", flat=True)
+            )
+        return holders
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -190,21 +239,80 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
         return _course_role_class(settings.MANAGER_COURSE_ROLE)(course_key)
 
     @staticmethod
-    def _in_course_team(user, course_key):
-        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+    def _course_team(course_key, users, *, roles=("staff", "instructor")):
+        """Ids of ``users`` who hold one of ``roles`` on the course run, read from the database."""
+        from common.djangoapps.student import roles as student_roles
 
-        return CourseStaffRole(course_key).has_user(user) or CourseInstructorRole(course_key).has_user(user)
+        classes = {
+            "staff": student_roles.CourseStaffRole,
+            "instructor": student_roles.CourseInstructorRole,
+            "ccx_coach": student_roles.CourseCcxCoachRole,
+        }
+        ids = [user.pk for user in users]
+        team = set()
+        for name in roles:
+            team.update(classes[name](course_key).users_with_role().filter(pk__in=ids).values_list("pk", flat=True))
+        return team
+
+    def _check(self, users, course_key):
+        """The users to enroll, once nothing the platform would refuse is left; else ``WorkspaceRefused``.
+
+        The same checks as ``CourseEnrollment.enroll``, in its order, for the whole call: the
+        course run exists, the accounts are active, the ``CourseEnrollmentStarted`` filter pipeline
+        lets each person in and, with ``CURSUS_ENROLLMENT_CHECK_ACCESS``, enrollment is open for
+        them and the course run has a seat for each (the batch counting itself, as the platform
+        would count it one enrollment after the other). The filter pipeline thus runs twice per
+        enrollment (here, then inside ``enroll``); a step must not have effects, as the
+        openedx-filters docs ask.
+        """
+        from openedx_filters.learning.filters import CourseEnrollmentStarted
+
+        from ..conf import settings
+
+        course = _course_overview(course_key)
+        if course is None:
+            raise WorkspaceRefused(_format_lazy(UNKNOWN_COURSE, key=course_key), code="unknown_course")
+        for user in users:
+            if not user.is_active:
+                raise WorkspaceRefused(INACTIVE_USER, code="inactive_user")
+        enrollment = _student_models().CourseEnrollment
+        enrollment.bulk_fetch_enrollment_states(users, course_key)  # the database's answer, not a stale cache
+        to_enroll = [user for user in users if not enrollment.is_enrolled(user, course_key)]
+        for user in to_enroll:
+            try:
+                CourseEnrollmentStarted.run_filter(user=user, course_key=course_key, mode=settings.ENROLLMENT_MODE)
+            except CourseEnrollmentStarted.PreventEnrollment as exc:
+                raise WorkspaceRefused(_not_allowed(course_key, str(exc)), code="enrollment_not_allowed") from exc
+        if settings.ENROLLMENT_CHECK_ACCESS and to_enroll:
+            self._check_access(course, course_key, to_enroll)
+        return to_enroll
+
+    def _check_access(self, course, course_key, to_enroll):
+        enrollment = _student_models().CourseEnrollment
+        for user in to_enroll:
+            if enrollment.is_enrollment_closed(user, course):
+                raise WorkspaceRefused(_format_lazy(ENROLLMENT_CLOSED, key=course_key), code="enrollment_closed")
+        limit = course.max_student_enrollments_allowed
+        if limit is None:
+            return
+        # CourseEnrollmentManager.is_course_full: active enrollments, the course team not counted.
+        taken = enrollment.objects.num_enrolled_in_exclude_admins(course_key)
+        locator = course_key.to_course_locator() if getattr(course_key, "ccx", None) else course_key
+        team = self._course_team(locator, to_enroll, roles=("staff", "instructor", "ccx_coach"))
+        for user in to_enroll:
+            if taken >= limit:
+                raise WorkspaceRefused(_format_lazy(COURSE_FULL, key=course_key), code="course_full")
+            if user.pk not in team:
+                taken += 1
 
     @staticmethod
     def _enroll(user, course_key):
+        """Enroll someone ``_check`` found not enrolled; a refusal here is the platform changing its mind."""
         from ..conf import settings
 
         models = _student_models()
-        enrollment = models.CourseEnrollment
-        if enrollment.is_enrolled(user, course_key):
-            return  # already in: keep the mode they have (a verified learner is not downgraded)
         try:
-            enrollment.enroll(
+            models.CourseEnrollment.enroll(
                 user, course_key, mode=settings.ENROLLMENT_MODE, check_access=settings.ENROLLMENT_CHECK_ACCESS
             )
         except models.AlreadyEnrolledError:
@@ -217,17 +325,12 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
             raise WorkspaceRefused(_format_lazy(COURSE_FULL, key=course_key), code="course_full") from exc
         except models.CourseEnrollmentException as exc:
             # EnrollmentNotAllowed (an openedx-filters step said no) and anything newer.
-            reason = str(exc)
-            message = (
-                _format_lazy(ENROLLMENT_NOT_ALLOWED, key=course_key, reason=reason)
-                if reason
-                else _format_lazy(ENROLLMENT_REFUSED, key=course_key)
-            )
-            raise WorkspaceRefused(message, code="enrollment_not_allowed") from exc
+            raise WorkspaceRefused(_not_allowed(course_key, str(exc)), code="enrollment_not_allowed") from exc
 
     @staticmethod
     def _unenroll(user, course_key):
         models = _student_models()
+        models.CourseEnrollment.bulk_fetch_enrollment_states([user], course_key)
         if not models.CourseEnrollment.is_enrolled(user, course_key):
             return  # gone already (they left, or their account is being retired): nothing to log
         try:
@@ -236,3 +339,9 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
             # UnenrollmentNotAllowed: an openedx-filters step keeps them enrolled. The registration
             # is cancelled all the same; the LMS keeps its enrollment, which we say loudly.
             log.warning("The LMS kept %s enrolled in %s after their registration ended.", user.pk, course_key)
+
+
+def _not_allowed(course_key, reason):
+    if reason:
+        return _format_lazy(ENROLLMENT_NOT_ALLOWED, key=course_key, reason=reason)
+    return _format_lazy(ENROLLMENT_REFUSED, key=course_key)

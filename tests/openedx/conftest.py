@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import connection
-from openedx_events.learning.signals import COURSE_UNENROLLMENT_COMPLETED
+from openedx_events.learning.signals import COURSE_ENROLLMENT_CREATED, COURSE_UNENROLLMENT_COMPLETED
 
 from cursus_xblock.openedx import receivers
 
@@ -66,3 +66,18 @@ def course_role():
         return set(CourseAccessRole.objects.filter(user_id=user.pk, course_id=str(key)).values_list("role", flat=True))
 
     return get
+
+
+@pytest.fixture
+def enrollment_events():
+    """``(username, course key)`` of every ``COURSE_ENROLLMENT_CREATED`` the platform sends, in order."""
+    sent = []
+
+    def receive(signal, sender, enrollment, **kwargs):
+        sent.append((enrollment.user.pii.username, str(enrollment.course.course_key)))
+
+    COURSE_ENROLLMENT_CREATED.connect(receive, weak=False, dispatch_uid="tests.enrollment_events")
+    try:
+        yield sent
+    finally:
+        COURSE_ENROLLMENT_CREATED.disconnect(dispatch_uid="tests.enrollment_events")

@@ -19,7 +19,9 @@ edx-platform module (file)                                  double
 Enrollments and course access roles are rows of real tables (``student_courseenrollment``,
 ``student_courseaccessrole``, created for the test session by ``tests/openedx/conftest.py``), as
 in the LMS, where they share the database with the registrations: a savepoint rolled back by the
-registration service takes them away too. Course runs are declared with ``add_course``.
+registration service takes them away too — but not the platform's per-request caches (enrollment
+state, ``user._roles``), which the double keeps as the platform does. Course runs are declared with
+``add_course``.
 
 ``install()`` puts the doubles into ``sys.modules`` under the real dotted paths; ``uninstall()``
 takes them out again, so the rest of the suite still runs « outside edx-platform ».
@@ -77,5 +79,9 @@ def uninstall():
 
 
 def reset():
+    """Between tests: as a new request (``RequestCacheMiddleware`` clears the request cache)."""
+    from edx_django_utils.cache import RequestCache
+
     recording.CALLS.clear()
     course_overviews.COURSES.clear()
+    RequestCache.clear_all_namespaces()

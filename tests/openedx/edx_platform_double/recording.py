@@ -3,7 +3,8 @@
 import functools
 import inspect
 
-#: ``("Class.method", args, kwargs)`` per call, exactly as made; a role's course key comes first in args.
+#: ``("Class.method", args, kwargs)`` per call, exactly as made; a role's course key comes first in args;
+#: a model manager's method is named ``Model.objects.method``.
 CALLS = []
 
 
@@ -16,6 +17,8 @@ def recorded(func):
         owner, rest = args[0], args[1:]
         if isinstance(owner, type):  # a classmethod: CourseEnrollment.enroll(…)
             name, prefix = f"{owner.__name__}.{func.__name__}", ()
+        elif hasattr(owner, "model"):  # a manager: CourseEnrollment.objects.num_enrolled_in_exclude_admins(…)
+            name, prefix = f"{owner.model.__name__}.objects.{func.__name__}", ()
         else:  # a role: CourseStaffRole.add_users(course_key, …)
             name, prefix = f"{type(owner).__name__}.{func.__name__}", (owner.course_key,)
         CALLS.append((name, prefix + rest, kwargs))

@@ -1,9 +1,11 @@
 """Double of ``common.djangoapps.student.roles`` (``common/djangoapps/student/roles.py``).
 
-``CourseStaffRole(course_key)`` and ``CourseInstructorRole(course_key)`` with the real behaviour of
-``add_users(*users)`` (silently skips anonymous and inactive users, and users who have the role),
-``remove_users(*users)`` and ``has_user(user, check_user_activation=True)`` (false for an inactive
-user), including the per-user role cache (``user._roles``) the real ones keep and clear.
+``CourseStaffRole(course_key)``, ``CourseInstructorRole(course_key)`` and ``CourseCcxCoachRole(course_key)``
+with the real behaviour of ``add_users(*users)`` (silently skips anonymous and inactive users; a
+``get_or_create`` per user), ``remove_users(*users)``, ``users_with_role()`` (a ``User`` queryset, read
+from the database) and ``has_user(user, check_user_activation=True)`` (false for an inactive user),
+including the per-user role cache (``user._roles``) the real ones keep and clear — which, like the
+enrollment cache, a database rollback does not clear.
 """
 
 from .recording import recorded
@@ -43,8 +45,8 @@ class RoleBase(AccessRole):
     def add_users(self, *users):
         # silently ignores anonymous and inactive users so that any that are legit get updated.
         for user in users:
-            if user.is_authenticated and user.is_active and not self._has_user(user):
-                CourseAccessRole.objects.create(
+            if user.is_authenticated and user.is_active:
+                CourseAccessRole.objects.get_or_create(
                     user_id=user.pk, role=self._role_name, course_id=str(self.course_key or ""), org=self.org
                 )
                 if hasattr(user, "_roles"):
@@ -58,6 +60,15 @@ class RoleBase(AccessRole):
         for user in users:
             if hasattr(user, "_roles"):
                 del user._roles
+
+    @recorded
+    def users_with_role(self):
+        from django.contrib.auth import get_user_model
+
+        entries = CourseAccessRole.objects.filter(
+            role=self._role_name, org=self.org, course_id=str(self.course_key or "")
+        ).values("user_id")
+        return get_user_model().objects.filter(pk__in=entries)
 
 
 class CourseRole(RoleBase):
@@ -74,6 +85,13 @@ class CourseStaffRole(CourseRole):
 
 class CourseInstructorRole(CourseRole):
     ROLE = "instructor"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(self.ROLE, *args, **kwargs)
+
+
+class CourseCcxCoachRole(CourseRole):
+    ROLE = "ccx_coach"
 
     def __init__(self, *args, **kwargs):
         super().__init__(self.ROLE, *args, **kwargs)
