@@ -482,8 +482,10 @@ def _issue_one(*, batch, token, registration, actor):
                 with transaction.atomic():
                     document = issue(kind=batch.kind, registration=registration, actor=actor, batch=batch)
                 outcome, message = BatchOutcome.ISSUED, ""
-            except DocumentRefused as exc:
-                outcome, message, document = BatchOutcome.REFUSED, str(exc.message), None
+            except DocumentRefused as exc:  # a broken template is an error to fix, not a refusal of the person
+                failed = exc.code == "template_error"
+                outcome = BatchOutcome.FAILED if failed else BatchOutcome.REFUSED
+                message, document = str(exc.message), None
             except DatabaseError:
                 raise
             except Exception as exc:
@@ -513,7 +515,7 @@ def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
             documents.append(document)
             result.issued += 1
         except DocumentRefused as exc:
-            result.refused.append((person, str(exc.message)))
+            (result.failed if exc.code == "template_error" else result.refused).append((person, str(exc.message)))
         except DatabaseError:
             raise
         except Exception as exc:
