@@ -84,7 +84,7 @@ class Worker:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
-            "--loglevel=INFO",
+            "--loglevel=WARNING",
         ]
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
