@@ -35,6 +35,9 @@ DEFAULTS = {
     # Build bulk documents in a Celery task: None = when Celery is installed and the host has a
     # broker (CELERY_BROKER_URL or BROKER_URL, as Open edX does); True/False to force.
     "USE_CELERY": None,
+    # A queued or running document batch with no progress for this many minutes lost its worker or
+    # its message: the admin may resume it and a redelivered task takes it over.
+    "BATCH_STALE_MINUTES": 10,
     # Add the registrations button and pages to the host's user and group admins.
     "USER_ADMIN_HOOK": True,
     # Open edX: course mode of the enrollments a registration makes (an existing enrollment keeps its mode).

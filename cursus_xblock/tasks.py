@@ -19,9 +19,21 @@ def celery_enabled():
 
 
 if shared_task is not None:
-
-    @shared_task(name="cursus_xblock.build_document_batch", ignore_result=True)
-    def build_document_batch(batch_id):
+    # Acknowledged after it ran, and given back to the broker when its worker dies: a worker lost
+    # mid-batch means another one gets the message. The run is idempotent (``batch_run``).
+    @shared_task(
+        bind=True,
+        name="cursus_xblock.build_document_batch",
+        ignore_result=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=None,
+    )
+    def build_document_batch(self, batch_id):
         from .services import documents
 
-        documents.batch_run(batch_id=batch_id)
+        batch = documents.batch_run(batch_id=batch_id)
+        if getattr(batch, "busy", False):
+            # Another run holds it and made progress lately (a duplicate delivery, or a redelivery
+            # while it still works): look again once it would count as stale, and take over then.
+            raise self.retry(countdown=documents.stale_after().total_seconds() + 1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs that this machine lacks: MariaDB (server and
-# client headers, for mysqlclient), PostgreSQL, Chromium (driven by Playwright in tests/browser;
+# client headers, for mysqlclient), PostgreSQL, Redis (a Celery broker), Chromium (driven by Playwright in tests/browser;
 # Playwright never downloads a browser here) with a font for readable screenshots, and the
 # libraries WeasyPrint loads to render PDFs (Pango, HarfBuzz subset). Needs root (or sudo);
 # otherwise says what is missing and goes on: the tests that need a server or the browser then
@@ -18,6 +18,8 @@ if [ "$target" = test ]; then
     need+=(postgresql)
   fi
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
+  # tests/documents/test_batch_worker.py: a real Celery broker (tests/brokers.py starts a throwaway one).
+  command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
   # tests/browser: Playwright drives this Chromium; DejaVu makes its screenshots readable.
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

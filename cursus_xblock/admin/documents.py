@@ -7,7 +7,6 @@ that issue a ZIP of invitations or certificates for one session.
 """
 
 import io
-import tempfile
 
 from django import forms
 from django.conf import settings as django_settings
@@ -24,11 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from ..documents.generators import DocumentRefused
 from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
 from ..documents.render import render_pdf
 from ..documents.templating import TemplateError, compile_template, render_template
 from ..models import (
+    BatchStatus,
     DocumentKind,
     DocumentTemplate,
     DocumentTemplateVersion,
@@ -37,8 +36,8 @@ from ..models import (
     RegistrationStatus,
     Role,
 )
+from ..models.documents import BatchOutcome
 from ..services import documents as documents_service
-from ..tasks import celery_enabled
 from .readonly import ReadOnlyAdminMixin
 from .registrations import MANAGE_PERMISSION, person_name
 from .sessions import SessionAdmin
@@ -347,45 +346,45 @@ def _zip_response(model_admin, request, queryset, kind):
     if not learners.exists():
         model_admin.message_user(request, NO_LEARNER, messages.WARNING)
         return None
-    if celery_enabled():  # a worker builds it; the batch page follows its progress
-        batch = documents_service.batch_start(session=session, kind=kind, actor=request.user)
-        model_admin.message_user(request, BATCH_QUEUED, messages.INFO)
-        return HttpResponseRedirect(reverse("admin:cursus_xblock_documentbatch_change", args=[batch.pk]))
-    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # on disk beyond 16 MB
     try:
-        result = documents_service.issue_zip(session=session, kind=kind, actor=request.user, out=archive)
-    except (TemplateError, DocumentRefused, ImproperlyConfigured) as exc:  # a broken template; no WeasyPrint
-        archive.close()
-        problem = exc.describe() if isinstance(exc, TemplateError) else str(getattr(exc, "message", exc))
-        model_admin.message_user(request, ZIP_FAILED % {"problem": problem}, messages.ERROR)
+        batch = documents_service.batch_start(session=session, kind=kind, actor=request.user)
+    except (OSError, ImproperlyConfigured) as exc:  # the ZIP could not be stored; a broken configuration
+        model_admin.message_user(request, ZIP_FAILED % {"problem": exc}, messages.ERROR)
         return None
-    except BaseException:
-        archive.close()
-        raise
-    archive.seek(0)
-    # Shown on the next page the admin opens (the browser stays put for a download).
+    batch_page = HttpResponseRedirect(reverse("admin:cursus_xblock_documentbatch_change", args=[batch.pk]))
+    if batch.status == BatchStatus.FAILED:  # the broker could not be reached: nothing will run it
+        model_admin.message_user(request, ZIP_FAILED % {"problem": batch.error}, messages.ERROR)
+        return batch_page
+    if batch.status != BatchStatus.DONE:  # a worker builds it; the batch page follows its progress
+        model_admin.message_user(request, BATCH_QUEUED, messages.INFO)
+        return batch_page
+    if batch.failed and not batch.issued:  # a ZIP of errors: the batch's page says, person by person, which
+        first = batch.items.filter(outcome=BatchOutcome.FAILED).order_by("pk").first()
+        model_admin.message_user(request, ZIP_FAILED % {"problem": first.message if first else "—"}, messages.ERROR)
+        return batch_page
+    # Built during the request. Shown on the next page the admin opens (the browser stays put for a download).
     model_admin.message_user(
         request,
         ngettext(
-            "%(count)d document issued for %(session)s.", "%(count)d documents issued for %(session)s.", result.issued
+            "%(count)d document issued for %(session)s.", "%(count)d documents issued for %(session)s.", batch.issued
         )
-        % {"count": result.issued, "session": session},
+        % {"count": batch.issued, "session": session},
         messages.SUCCESS,
     )
-    if result.refused:
-        refused = len(result.refused)
+    missing = batch.refused + batch.failed
+    if missing:
         model_admin.message_user(
             request,
             ngettext(
                 "%(count)d learner did not get one: see not_issued.txt in the ZIP.",
                 "%(count)d learners did not get one: see not_issued.txt in the ZIP.",
-                refused,
+                missing,
             )
-            % {"count": refused},
+            % {"count": missing},
             messages.WARNING,
         )
     filename = f"{slugify(session.code) or session.pk}_{kind}.zip"
-    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
+    return FileResponse(batch.file.open("rb"), as_attachment=True, filename=filename, content_type="application/zip")
 
 
 @admin.action(permissions=["manage_registrations"], description=_("Certificates of attendance (ZIP)"))

@@ -149,6 +149,16 @@ class IssuedDocument(models.Model):
     media_type = models.CharField(_("media type"), max_length=100, default="application/pdf")
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     emailed_at = models.DateTimeField(_("e-mailed on"), null=True, blank=True)
+    # The bulk request that made it, so that a resumed or redelivered batch reuses it instead of
+    # issuing a second one, and its ZIP holds it.
+    batch = models.ForeignKey(
+        "DocumentBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("batch"),
+    )
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -191,6 +201,7 @@ class DocumentBatch(models.Model):
     done = models.PositiveIntegerField(_("documents made"), default=0)
     issued = models.PositiveIntegerField(_("documents issued"), default=0)
     refused = models.PositiveIntegerField(_("refused"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
     file = models.FileField(_("file"), upload_to=batch_path, max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
@@ -203,6 +214,12 @@ class DocumentBatch(models.Model):
     )
     created_at = models.DateTimeField(_("requested on"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    # Touched when the batch is queued, taken and after each document: a queued or running batch
+    # whose mark is older than CURSUS_BATCH_STALE_MINUTES lost its worker (or its message).
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Who builds it now: a run writes only while the batch still carries its token, so a run that
+    # was taken over (its worker thought dead) stops instead of issuing twice.
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -215,3 +232,40 @@ class DocumentBatch(models.Model):
     @property
     def percent(self):
         return round(100 * self.done / self.total) if self.total else (100 if self.status == BatchStatus.DONE else 0)
+
+
+class BatchOutcome(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+class DocumentBatchItem(models.Model):
+    """What a batch did for one person: issued (with the document), refused (why) or failed (the error).
+
+    .. pii: A link to the person's registration; the message says why their document was not made.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    batch = models.ForeignKey(DocumentBatch, on_delete=models.CASCADE, related_name="items", verbose_name=_("batch"))
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="+", verbose_name=_("registration")
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=BatchOutcome.choices)
+    message = models.TextField(_("message"), blank=True)
+    document = models.ForeignKey(
+        IssuedDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("document")
+    )
+    updated_at = models.DateTimeField(_("updated on"), default=timezone.now)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = _("batch report line")
+        verbose_name_plural = _("batch report")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "registration"], name="cursus_batch_item_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}/{self.registration_id}: {self.outcome}"

@@ -8,9 +8,11 @@ record; earlier ones stay as they were issued.
 
 import datetime
 import hashlib
+import logging
 import re
 import secrets
 import tempfile
+import uuid
 import zipfile
 import zoneinfo
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -43,6 +45,9 @@ from ..models import (
     RegistrationStatus,
     Role,
 )
+from ..models.documents import BatchOutcome, DocumentBatchItem
+
+logger = logging.getLogger(__name__)
 
 VERSIONED_FIELDS = ("kind", "language", "name", "email_subject", "email_body", "body", "css")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
@@ -139,10 +144,11 @@ def _resolve(kind, registration, event, template, language):
     return kind, registration, event if kind.for_event else None, template
 
 
-def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False):
+def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False, batch=None):
     """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
 
-    ``registration`` is a session registration (or an event registration, which names the event).
+    ``registration`` is a session registration (or an event registration, which names the event);
+    ``batch`` the bulk request it belongs to, if any.
     Raises ``DocumentRefused`` with a message when the document cannot be issued.
     """
     kind, registration, event, template = _resolve(kind, registration, event, template, language)
@@ -174,6 +180,7 @@ def issue(*, kind, registration, actor=None, event=None, template=None, language
         filename=document.filename,
         media_type=document.media_type,
         size=len(document.content),
+        batch=batch,
     )
     issued.file.save(document.filename, ContentFile(document.content), save=False)
     try:
@@ -379,11 +386,28 @@ def send_cancellation(registration):
 
 # --- bulk ---------------------------------------------------------------------------------
 
+BROKER_DOWN = _("The batch could not be handed to the background workers (%(problem)s). Try again later.")
+NOT_RESUMABLE = _("This batch is being built and is making progress: there is nothing to resume.")
+NOTHING_MISSING = _("Every document of this batch was issued: there is nothing to resume.")
+
+
+class BatchNotResumable(Exception):
+    """The batch is running (and alive) or complete; ``message`` says which."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class _TakenOver(Exception):
+    """Another run took the batch over (it thought this one dead): this one stops writing."""
+
 
 @dataclass
 class BulkResult:
     issued: int = 0
     refused: list = field(default_factory=list)  # (person, message)
+    failed: list = field(default_factory=list)  # (person, error)
 
 
 def _safe(text):
@@ -396,85 +420,294 @@ def _safe_folder(code):
     return re.sub(r"[^\w.-]+", "_", code).strip("._") or "session"
 
 
-def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
-    """Issue ``kind`` for every confirmed learner of ``session`` into the ZIP file ``out``.
+def _person(user):
+    return user.get_full_name() or user.get_username()
 
-    Each PDF is written to the archive as soon as it is made and then dropped, so memory does not
-    grow with the number of learners. ``progress(done, total)`` is called after each one.
-    """
-    registrations = list(
+
+def _learners(session):
+    return (
         Registration.objects.filter(session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "pk")
     )
-    result = BulkResult()
-    folder = _safe_folder(session.code)
-    names = set()
+
+
+def zip_documents(out, documents, *, folder="", report=()):
+    """Write ``documents`` into the ZIP file ``out``, one PDF each named after its holder.
+
+    Each PDF is read (from ``.content`` when just issued, else from storage) and written as soon
+    as it is reached, so memory does not grow with the number of documents. ``report`` lines, the
+    people who did not get one and why, go to ``not_issued.txt``; so does a document whose file
+    is gone from storage. The number of PDFs written.
+    """
+    prefix = f"{folder}/" if folder else ""
+    names, written, report = set(), 0, list(report)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for index, registration in enumerate(registrations, start=1):
-            user = registration.user
+        for document in documents:
+            user = document.registration.user
             try:
-                issued = issue(kind=kind, registration=registration, actor=actor, template=template)
-            except DocumentRefused as exc:
-                if exc.code == "template_error":
-                    raise  # the same for everyone: stop instead of refusing each learner
-                result.refused.append((user.get_full_name() or user.get_username(), str(exc.message)))
-            else:
-                base = f"{_safe(user.last_name or user.get_username())}_{_safe(user.first_name)}_{kind}"
-                name, counter = base, 1
-                while name in names:  # two learners with the same name
-                    counter += 1
-                    name = f"{base}_{counter}"
-                names.add(name)
-                archive.writestr(f"{folder}/{name}.pdf", issued.content)
-                result.issued += 1
-                del issued
-            if progress:
-                progress(index, len(registrations))
-        if result.refused:
-            lines = [f"{person}: {message}" for person, message in result.refused]
-            archive.writestr(f"{folder}/not_issued.txt", "\n".join(lines) + "\n")
+                content = getattr(document, "content", None) or read_content(document)
+            except (OSError, ValueError) as exc:  # ValueError: a record whose file was erased
+                report.append(f"{document.holder_name}: {exc}")
+                continue
+            base = f"{_safe(user.last_name or user.get_username())}_{_safe(user.first_name)}_{document.kind}"
+            name, counter = base, 1
+            while name in names:  # two people with the same name
+                counter += 1
+                name = f"{base}_{counter}"
+            names.add(name)
+            archive.writestr(f"{prefix}{name}.pdf", content)
+            written += 1
+        if report:
+            archive.writestr(f"{prefix}not_issued.txt", "\n".join(report) + "\n")
+    return written
+
+
+def _issue_one(*, batch, token, registration, actor):
+    """Issue one person's document for ``batch``: its outcome recorded with it, in one transaction.
+
+    The document and its report line are written together while the batch still carries this
+    run's token, so a worker killed in between leaves neither, and a run taken over stops.
+    A failure (WeasyPrint, storage…) is that person's outcome, not the batch's; a database error
+    is the batch's (the connection is gone).
+    """
+    with transaction.atomic():
+        if not DocumentBatch.objects.select_for_update().filter(pk=batch.pk, run_token=token).exists():
+            raise _TakenOver
+        existing = IssuedDocument.objects.filter(batch=batch, registration=registration).first()
+        if existing is not None:  # made by the run this one took over: reused, not issued again
+            outcome, message, document = BatchOutcome.ISSUED, "", existing
+        else:
+            try:
+                with transaction.atomic():
+                    document = issue(kind=batch.kind, registration=registration, actor=actor, batch=batch)
+                outcome, message = BatchOutcome.ISSUED, ""
+            except DocumentRefused as exc:  # a broken template is an error to fix, not a refusal of the person
+                failed = exc.code == "template_error"
+                outcome = BatchOutcome.FAILED if failed else BatchOutcome.REFUSED
+                message, document = str(exc.message), None
+            except DatabaseError:
+                raise
+            except Exception as exc:
+                logger.exception("Batch %s: the document of registration %s failed", batch.pk, registration.pk)
+                outcome, message, document = BatchOutcome.FAILED, f"{type(exc).__name__}: {exc}"[:2000], None
+        DocumentBatchItem.objects.update_or_create(
+            batch=batch,
+            registration=registration,
+            defaults={"outcome": outcome, "message": message, "document": document, "updated_at": timezone.now()},
+        )
+    return outcome
+
+
+def issue_zip(*, session, kind, actor=None, out, template=None, progress=None):
+    """Issue ``kind`` for every confirmed learner of ``session`` into the ZIP file ``out``, no batch.
+
+    One person's refusal or failure is theirs: the others are issued, and ``not_issued.txt`` says
+    who did not get one and why. ``progress(done, total)`` is called after each one.
+    """
+    registrations = list(_learners(session))
+    result, documents = BulkResult(), []
+    for index, registration in enumerate(registrations, start=1):
+        person = _person(registration.user)
+        try:
+            document = issue(kind=kind, registration=registration, actor=actor, template=template)
+            document.content = None  # read back from storage while zipping: memory stays flat
+            documents.append(document)
+            result.issued += 1
+        except DocumentRefused as exc:
+            (result.failed if exc.code == "template_error" else result.refused).append((person, str(exc.message)))
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            logger.exception("The document of registration %s failed", registration.pk)
+            result.failed.append((person, f"{type(exc).__name__}: {exc}"))
+        if progress:
+            progress(index, len(registrations))
+    report = [f"{person}: {message}" for person, message in result.refused + result.failed]
+    zip_documents(out, documents, folder=_safe_folder(session.code), report=report)
     return result
 
 
-def batch_start(*, session, kind, actor=None):
-    """Ask for every learner's document of ``session`` as one ZIP: queued for Celery, or built now."""
+def batch_is_stale(batch, now=None):
+    """Queued or running with no progress for ``CURSUS_BATCH_STALE_MINUTES``: its worker or message is lost."""
+    if batch.status not in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        return False
+    last = batch.progress_at or batch.created_at
+    return (now or timezone.now()) - last > stale_after()
+
+
+def stale_after():
+    return datetime.timedelta(minutes=float(settings.BATCH_STALE_MINUTES))
+
+
+def batch_resumable(batch, now=None):
+    """Why ``batch`` cannot be resumed (a message), or None when it can."""
+    if batch.status == BatchStatus.FAILED or batch_is_stale(batch, now):
+        return None
+    if batch.status in (BatchStatus.QUEUED, BatchStatus.RUNNING):
+        return NOT_RESUMABLE
+    if batch.refused or batch.failed:
+        return None
+    return NOTHING_MISSING
+
+
+def _publish(batch_id):
+    """Hand the batch to the workers; a broker that cannot be reached fails the batch with a message."""
     from .. import tasks
 
-    kind = DocumentKind(kind)
-    batch = DocumentBatch.objects.create(session=session, kind=kind, requested_by=actor)
+    try:
+        tasks.build_document_batch.apply_async(
+            (batch_id,), retry=True, retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+        )
+    except Exception as exc:  # kombu's OperationalError and whatever a transport raises
+        logger.exception("Batch %s could not be published", batch_id)
+        DocumentBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+            status=BatchStatus.FAILED, error=str(BROKER_DOWN % {"problem": exc})[:2000], finished_at=timezone.now()
+        )
+
+
+def _queue(batch):
+    """Mark ``batch`` queued (a run still holding it stops at its next document) and start it.
+
+    With Celery the task is published once the transaction commits (a worker must find the row);
+    without, the batch is built now.
+    """
+    from .. import tasks
+
+    batch.status, batch.run_token, batch.error = BatchStatus.QUEUED, "", ""
+    batch.progress_at, batch.finished_at = timezone.now(), None
+    batch.save(update_fields=["status", "run_token", "error", "progress_at", "finished_at"])
     if tasks.celery_enabled():
-        transaction.on_commit(lambda: tasks.build_document_batch.delay(batch.pk))
-    else:
+        transaction.on_commit(lambda: _publish(batch.pk))
+        return False
+    return True
+
+
+def batch_start(*, session, kind, actor=None):
+    """Ask for every learner's document of ``session`` as one ZIP: queued for Celery, or built now.
+
+    An unfinished batch of the same session and kind is not doubled: a live one is returned as it
+    is, a failed or stale one is resumed, so asking again never issues a document twice.
+    """
+    kind = DocumentKind(kind)
+    with transaction.atomic():
+        batch = (
+            DocumentBatch.objects.select_for_update()
+            .filter(
+                session=session, kind=kind, status__in=(BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.FAILED)
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if batch is not None and batch_resumable(batch) is not None:
+            return batch  # alive: the admin follows it
+        if batch is None:
+            batch = DocumentBatch.objects.create(session=session, kind=kind, requested_by=actor)
+        run_now = _queue(batch)
+    if run_now:
         batch_run(batch_id=batch.pk)
-        batch.refresh_from_db()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_resume(*, batch):
+    """Run ``batch`` again for what it lacks: people without a document from it are tried again.
+
+    Raises ``BatchNotResumable`` when it is alive or complete.
+    """
+    with transaction.atomic():
+        batch = DocumentBatch.objects.select_for_update().get(pk=batch.pk)
+        problem = batch_resumable(batch)
+        if problem is not None:
+            raise BatchNotResumable(problem)
+        run_now = _queue(batch)
+    if run_now:
+        batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
     return batch
 
 
 def batch_run(*, batch_id):
-    """Build a batch's ZIP (spooled to disk past a few MB), recording progress as it goes."""
+    """Build or finish a batch: issue what it lacks, record each person's outcome, then the ZIP.
+
+    Idempotent, so a redelivered or re-run task is harmless: people who already have a document
+    from this batch keep it (it goes into the ZIP again). A batch another run is building and
+    that made progress lately is left alone; the returned batch then has ``busy`` set, and the
+    task looks again later. A stale one is taken over.
+    """
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        batch = DocumentBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == BatchStatus.DONE:
+            return batch  # a duplicate delivery: the work is done
+        if batch.status == BatchStatus.RUNNING and not batch_is_stale(batch):
+            batch.busy = True
+            return batch
+        batch.status, batch.run_token, batch.error = BatchStatus.RUNNING, token, ""
+        batch.progress_at, batch.finished_at = timezone.now(), None
+        batch.save(update_fields=["status", "run_token", "error", "progress_at", "finished_at"])
     batch = DocumentBatch.objects.select_related("session", "requested_by").get(pk=batch_id)
-    if batch.status not in (BatchStatus.QUEUED, BatchStatus.FAILED):
-        return batch  # a duplicate delivery of the task: the first one is doing or did the work
-    DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, error="")
-
-    def progress(done, total):
-        DocumentBatch.objects.filter(pk=batch.pk).update(done=done, total=total)
-
     try:
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
-            result = issue_zip(
-                session=batch.session, kind=batch.kind, actor=batch.requested_by, out=out, progress=progress
-            )
-            out.seek(0)
-            batch.refresh_from_db()
-            batch.file.save(f"{_safe(batch.session.code)}_{batch.kind}.zip", File(out), save=False)
+        _build(batch, token)
+    except _TakenOver:
+        pass
     except Exception as exc:
-        DocumentBatch.objects.filter(pk=batch.pk).update(
+        DocumentBatch.objects.filter(pk=batch.pk, run_token=token).update(
             status=BatchStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
-    batch.status, batch.issued, batch.refused = BatchStatus.DONE, result.issued, len(result.refused)
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["file", "status", "issued", "refused", "finished_at"])
-    return batch
+    return DocumentBatch.objects.get(pk=batch_id)
+
+
+def _build(batch, token):
+    mine = DocumentBatch.objects.filter(pk=batch.pk, run_token=token)
+    registrations = list(_learners(batch.session))
+    have = dict(IssuedDocument.objects.filter(batch=batch).values_list("registration_id", "pk"))
+    reported = set(DocumentBatchItem.objects.filter(batch=batch).values_list("registration_id", flat=True))
+    DocumentBatchItem.objects.bulk_create(  # linked to the batch by other code (issue(batch=…)): reported too
+        DocumentBatchItem(batch=batch, registration_id=r, outcome=BatchOutcome.ISSUED, document_id=d)
+        for r, d in have.items()
+        if r not in reported
+    )
+    done = sum(1 for r in registrations if r.pk in have)
+    if not mine.update(total=len(registrations), done=done, progress_at=timezone.now()):
+        raise _TakenOver
+    for registration in registrations:
+        if registration.pk in have:
+            continue
+        _issue_one(batch=batch, token=token, registration=registration, actor=batch.requested_by)
+        done += 1
+        if not mine.update(done=done, progress_at=timezone.now()):
+            raise _TakenOver
+    _finish(batch, token)
+
+
+def _finish(batch, token):
+    """The ZIP of every document of the batch and the report of who did not get one; then done."""
+    documents = (
+        IssuedDocument.objects.filter(batch=batch)
+        .select_related("registration__user")
+        .order_by("registration__user__last_name", "registration__user__first_name", "pk")
+    )
+    items = DocumentBatchItem.objects.filter(batch=batch).select_related("registration__user")
+    missing = items.exclude(outcome=BatchOutcome.ISSUED).order_by(
+        "registration__user__last_name", "registration__user__first_name", "pk"
+    )
+    report = [f"{_person(item.registration.user)}: {item.message}" for item in missing]
+    counts = dict.fromkeys(BatchOutcome.values, 0)
+    for outcome in items.values_list("outcome", flat=True):
+        counts[outcome] += 1
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        zip_documents(out, documents.iterator(), folder=_safe_folder(batch.session.code), report=report)
+        out.seek(0)
+        with transaction.atomic():
+            locked = DocumentBatch.objects.select_for_update().filter(pk=batch.pk, run_token=token).first()
+            if locked is None:
+                raise _TakenOver
+            if locked.file:
+                locked.file.delete(save=False)  # the ZIP of an earlier run, now incomplete
+            locked.file.save(f"{_safe(batch.session.code)}_{batch.kind}.zip", File(out), save=False)
+            locked.status, locked.finished_at = BatchStatus.DONE, timezone.now()
+            locked.issued = counts[BatchOutcome.ISSUED]
+            locked.refused, locked.failed = counts[BatchOutcome.REFUSED], counts[BatchOutcome.FAILED]
+            locked.save(update_fields=["file", "status", "finished_at", "issued", "refused", "failed"])

@@ -38,3 +38,42 @@ def templates(db, media):
         documents.template_save(template=template)
         made[kind] = template
     return made
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway Redis (Debian's redis-server) for the run; skipped by hand, a failure under CI=true."""
+    from ..brokers import start_redis
+    from ..conftest import IN_CI
+    from ..dbservers import ServerUnavailable
+
+    try:
+        server = start_redis()
+    except ServerUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true, so this cannot be skipped: no Redis broker: {exc}")
+        pytest.skip(f"needs Debian's redis-server (scripts/system-deps.sh installs it): {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_app():
+    """Make a Celery app current for the test (``make_app(url)`` then ``set_current``), restored after."""
+    from celery import current_app
+
+    from ..celery_app import make_app
+
+    previous = current_app._get_current_object()
+    made = []
+
+    def use(broker_url):
+        app = make_app(broker_url)
+        app.set_current()
+        made.append(app)
+        return app
+
+    yield use
+    previous.set_current()
+    for app in made:
+        app.close()

@@ -4,6 +4,7 @@ import datetime
 import zipfile
 
 import pytest
+from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from cursus_xblock.services import documents
 from cursus_xblock.services import registration as registration_service
 
 from ..factories import SessionFactory, UserFactory
+from .generators import CRASHING
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,78 @@ def test_a_task_delivered_twice_does_the_work_once(templates):
 
     assert again.status == BatchStatus.DONE
     assert IssuedDocument.objects.count() == 1
+
+
+def _twenty_learners_one_crashing():
+    now = timezone.now()
+    session = SessionFactory(
+        code="INC-20", start=now - datetime.timedelta(hours=2), end=now + datetime.timedelta(days=1)
+    )
+    users = [UserFactory(last_name=f"Learner{n:02d}", first_name="Ana") for n in range(1, 20)]
+    users.insert(6, UserFactory(last_name="Crash", first_name="Carl"))
+    registration_service.register_users(session=session, users=users, role=Role.LEARNER)
+    return session
+
+
+def _pdf_names(batch):
+    return sorted(n for n in _zip_names(batch) if n.endswith(".pdf"))
+
+
+@override_settings(CURSUS_USE_CELERY=False, CURSUS_DOCUMENT_GENERATORS=CRASHING)
+def test_one_failing_document_does_not_sink_the_batch(templates, admin_user):
+    """Item 2: the learner whose PDF fails is reported; the 19 others are issued and zipped."""
+    session = _twenty_learners_one_crashing()
+
+    try:
+        batch = documents.batch_start(session=session, kind="session_certificate", actor=admin_user)
+    except RuntimeError as exc:  # before: the whole batch failed at the crashing learner
+        batch = DocumentBatch.objects.get()
+        pytest.fail(f"the batch sank: {exc!r}; {batch.status} {batch.done}/{batch.total}")
+
+    assert (batch.status, batch.done, batch.total) == (BatchStatus.DONE, 20, 20)
+    assert (batch.issued, batch.refused, batch.failed) == (19, 0, 1)
+    report = {item.registration.user.last_name: (item.outcome, item.message) for item in batch.items.all()}
+    assert report["Crash"] == ("failed", "RuntimeError: WeasyPrint could not lay out this document")
+    assert {outcome for name, (outcome, _) in report.items() if name != "Crash"} == {"issued"}
+    assert len(_pdf_names(batch)) == 19
+    with batch.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        not_issued = archive.read("INC-20/not_issued.txt").decode()
+    assert "Carl Crash: RuntimeError: WeasyPrint could not lay out this document" in not_issued
+    assert IssuedDocument.objects.filter(batch=batch).count() == 19
+
+
+@override_settings(CURSUS_USE_CELERY=False)
+def test_retry_issues_only_missing(templates, admin_user, settings):
+    """Item 2: once the cause is fixed, resuming issues the one missing certificate, not 20 more."""
+    session = _twenty_learners_one_crashing()
+    settings.CURSUS_DOCUMENT_GENERATORS = CRASHING
+    first = documents.batch_start(session=session, kind="session_certificate", actor=admin_user)
+    assert first.failed == 1
+    settings.CURSUS_DOCUMENT_GENERATORS = {}  # the picture is fixed
+
+    batch = documents.batch_resume(batch=first)
+
+    assert (batch.status, batch.issued, batch.refused, batch.failed) == (BatchStatus.DONE, 20, 0, 0)
+    per_registration = IssuedDocument.objects.values("registration").annotate(n=Count("pk"))
+    assert IssuedDocument.objects.count() == 20 and {row["n"] for row in per_registration} == {1}
+    assert len(_pdf_names(batch)) == 20 and "INC-20/not_issued.txt" not in _zip_names(batch)
+    with pytest.raises(documents.BatchNotResumable):
+        documents.batch_resume(batch=batch)  # nothing is missing any more
+
+
+def test_asking_again_for_an_abandoned_batch_resumes_it(templates, admin_user):
+    """Item 11: the session action on a batch whose worker died issues only the missing ones."""
+    session = _started_session_with_learners(5)
+    registrations = list(documents._learners(session))
+    stale = timezone.now() - datetime.timedelta(hours=1)
+    batch = DocumentBatch.objects.create(
+        session=session, kind="session_invitation", status=BatchStatus.RUNNING, done=2, total=5, progress_at=stale
+    )
+    for registration in registrations[:2]:  # what the dead worker had issued
+        documents.issue(kind="session_invitation", registration=registration, batch=batch)
+
+    with override_settings(CURSUS_USE_CELERY=False):
+        again = documents.batch_start(session=session, kind="session_invitation", actor=admin_user)
+
+    assert again.pk == batch.pk and (again.status, again.done, again.issued) == (BatchStatus.DONE, 5, 5)
+    assert IssuedDocument.objects.count() == 5 and len(_zip_names(again)) == 5
