@@ -10,12 +10,13 @@ from django.views.decorators.http import require_GET
 
 from ..models import BatchStatus, DocumentBatch
 from .readonly import ReadOnlyAdminMixin
+from .scoping import OrganizationScopedAdminMixin
 
 MISSING_FILE = _("The file of this batch is no longer in storage.")
 
 
 @admin.register(DocumentBatch)
-class DocumentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DocumentBatchAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "session", "kind", "status", "progress", "requested_by", "download")
     list_filter = ("status", "kind")
     list_select_related = ("session", "requested_by")

@@ -20,14 +20,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import permissions
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
 from ..selectors import registrations_annotated
 from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.outcomes import RegistrationError, Result
-
-MANAGE_PERMISSION = "cursus_xblock.manage_registrations"
+from .scoping import OrganizationScopedAdminMixin
 
 
 def person_name(user):
@@ -36,11 +36,13 @@ def person_name(user):
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
-class ManageRegistrationsMixin:
-    """Writes need the dedicated permission; nothing is ever deleted (the history must stay whole)."""
+class ManageRegistrationsMixin(OrganizationScopedAdminMixin):
+    """Writes need a training manager (site-wide or of the row's organization); nothing is ever deleted."""
 
     def has_manage_registrations_permission(self, request, obj=None):
-        return request.user.has_perm(MANAGE_PERMISSION)
+        if not permissions.is_training_manager(request.user):
+            return False
+        return obj is None or permissions.manages(request.user, obj)
 
     def has_add_permission(self, request):
         return self.has_manage_registrations_permission(request)
@@ -50,9 +52,6 @@ class ManageRegistrationsMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or self.has_manage_registrations_permission(request)
 
 
 class RegisterForm(forms.Form):
@@ -150,6 +149,7 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = RegisterForm(request.POST or None, admin_site=self.admin_site)
+        form.fields["sessions"].queryset = permissions.sessions_managed_by(request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             outcomes = registration_service.register(
