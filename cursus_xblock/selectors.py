@@ -15,6 +15,7 @@ from .models import (
     RegistrationStatus,
     Role,
 )
+from .permissions import registrations_managed_by
 
 
 def registrations_annotated(queryset):
@@ -32,12 +33,18 @@ def registrations_annotated(queryset):
     )
 
 
-def session_list_for_user(user):
-    """The user's active registrations, per role and course, with their events: five queries."""
+def session_list_for_user(user, *, viewer=None):
+    """The user's active registrations, per role and course, with their events: five queries.
+
+    With ``viewer``, only those in the sessions the viewer manages (``permissions``).
+    """
+    found = Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES)
+    if viewer is not None:
+        found = registrations_managed_by(viewer, found)
     registrations = list(
-        registrations_annotated(
-            Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES).select_related("session__course")
-        ).order_by("session__course__title", "session__course__code", "session__start", "pk")
+        registrations_annotated(found.select_related("session__course")).order_by(
+            "session__course__title", "session__course__code", "session__start", "pk"
+        )
     )
     events_by_session = events_of_sessions({r.session_id for r in registrations})
     mine = event_registrations_of([r.pk for r in registrations], active_only=True)

@@ -212,3 +212,30 @@ def test_the_workbench_scenarios_show_seeded_courses(demo):
     seeded = {code for (code,) in _query(demo, "SELECT code FROM cursus_xblock_course")}
     for _description, xml in CursusXBlock.workbench_scenarios():
         assert ElementTree.fromstring(xml).get("course_code") in seeded
+
+
+def test_two_organizations_and_a_manager_of_one(demo):
+    courses = dict(
+        _query(
+            demo,
+            """SELECT c.code, o.short_name FROM cursus_xblock_course c
+               LEFT JOIN cursus_xblock_organization o ON o.id = c.organization_id""",
+        )
+    )
+    assert set(courses.values()) == {"PREV", "RH"}
+    roles = _query(
+        demo,
+        """SELECT o.short_name, u.is_staff FROM cursus_xblock_organizationmanager m
+           JOIN cursus_xblock_organization o ON o.id = m.organization_id
+           JOIN auth_user u ON u.id = m.user_id WHERE u.username = 'prevention'""",
+    )
+    assert roles == [("PREV", 1)]
+    permissions = _query(
+        demo,
+        """SELECT ct.app_label, p.codename FROM auth_user_user_permissions up
+           JOIN auth_user u ON u.id = up.user_id
+           JOIN auth_permission p ON p.id = up.permission_id
+           JOIN django_content_type ct ON ct.id = p.content_type_id
+           WHERE u.username = 'prevention'""",
+    )
+    assert permissions == [("auth", "view_user")]

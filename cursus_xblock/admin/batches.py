@@ -13,11 +13,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import permissions
 from ..models import BatchStatus, DocumentBatch
 from ..models.documents import DocumentBatchItem
 from ..services import documents as documents_service
 from .readonly import ReadOnlyAdminMixin
-from .registrations import MANAGE_PERMISSION, person_name
+from .registrations import person_name
+from .scoping import OrganizationScopedAdminMixin
 
 MISSING_FILE = _("The file of this batch is no longer in storage.")
 RESUMED = _("The batch is resumed: only the documents it lacks will be made.")
@@ -61,7 +63,7 @@ class ReportInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(DocumentBatch)
-class DocumentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DocumentBatchAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "session", "kind", "status", "progress", "requested_by", "download")
     list_filter = ("status", "kind")
     list_select_related = ("session", "requested_by")
@@ -119,7 +121,7 @@ class DocumentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html('<a class="button" href="{}">{}</a>', url, _("Download the ZIP"))
 
     def _may_resume(self, request, batch):
-        return self.has_view_permission(request, batch) and request.user.has_perm(MANAGE_PERMISSION)
+        return self.has_view_permission(request, batch) and permissions.is_training_manager(request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         stale = obj is not None and documents_service.batch_is_stale(obj)

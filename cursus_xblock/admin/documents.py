@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from .. import permissions
 from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
 from ..documents.render import render_pdf
 from ..documents.templating import TemplateError, compile_template, render_template
@@ -39,7 +40,8 @@ from ..models import (
 from ..models.documents import BatchOutcome
 from ..services import documents as documents_service
 from .readonly import ReadOnlyAdminMixin
-from .registrations import MANAGE_PERMISSION, person_name
+from .registrations import person_name
+from .scoping import OrganizationScopedAdminMixin
 from .sessions import SessionAdmin
 
 #: Fields compiled before a template is saved (the CSS is not a template).
@@ -221,7 +223,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IssuedDocumentAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The register of what was issued: nothing here is added, changed or deleted."""
 
     list_display = ("issued", "holder_name", "kind_and_template", "session", "verification", "download")
@@ -333,7 +335,7 @@ class IssuedDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 def _has_manage_registrations_permission(model_admin, request, obj=None):
-    return request.user.has_perm(MANAGE_PERMISSION)
+    return permissions.is_training_manager(request.user)
 
 
 def _zip_response(model_admin, request, queryset, kind):

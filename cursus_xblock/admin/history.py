@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from ..models import RegistrationHistory
 from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
+from .scoping import OrganizationScopedAdminMixin
 
 
 @admin.register(RegistrationHistory)
-class RegistrationHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RegistrationHistoryAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("when", "person", "target", "action", "change", "reason")
     list_filter = ("action", "registration__role")
     list_select_related = (

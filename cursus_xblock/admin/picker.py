@@ -27,13 +27,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import permissions
 from ..formatting import date_range
-from ..models import ACTIVE_STATUSES, Course, Registration, Role, Session, SessionStatus
+from ..models import ACTIVE_STATUSES, Registration, Role, Session, SessionStatus
 from ..models import seats_left as free_seats
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Refusal, Result
-from .registrations import MANAGE_PERMISSION, person_name
+from .registrations import person_name
 
 PER_PAGE = 25
 #: The session list counts at most this many rows: past it, the page says « more than … ».
@@ -54,6 +55,9 @@ UNKNOWN_SESSIONS = _(
 )
 TOO_MANY = _("Pick at most %(max)d sessions at a time.")
 NO_MEMBERS = _("This group has no members: there is nobody to register.")
+NOT_MANAGED = _(
+    "You do not manage some selected sessions (another organization's); they were taken out of the selection."
+)
 
 #: Strings the page's script shows, translated here so the one catalogue serves both.
 SCRIPT_STRINGS = {
@@ -192,7 +196,7 @@ class Picker:
     def get_target(self, request, object_id, role=None):
         """The user or group, after the permission check; 404 for an unknown id or role."""
         request.current_app = self.admin_site.name
-        if not request.user.has_perm(MANAGE_PERMISSION):
+        if not permissions.is_training_manager(request.user):
             raise PermissionDenied
         if role is not None and role not in Role.values:
             raise Http404(f"Unknown role: {role!r}")
@@ -220,7 +224,7 @@ class Picker:
         target = self.get_target(request, object_id, role)
         if request.method != "POST":
             return self.render_picker(request, target, role)
-        sessions, reason, errors = self.read_post(request.POST, target)
+        sessions, reason, errors = self.read_post(request.POST, target, viewer=request.user)
         if errors:
             return self.render_picker(request, target, role, errors=errors, sessions=sessions, reason=reason)
         try:
@@ -233,8 +237,11 @@ class Picker:
         token = self.store_summary(request, target, role, results)
         return HttpResponseRedirect(self.url("register_summary", target.pk, token))
 
-    def read_post(self, data, target):
-        """(sessions in the order posted, reason, [errors]); with errors, ``sessions`` are the known ones."""
+    def read_post(self, data, target, *, viewer):
+        """(sessions in the order posted, reason, [errors]); with errors, ``sessions`` are the known ones.
+
+        A session the viewer does not manage is refused like an unknown one, with its own message.
+        """
         raw = data.getlist("session")
         reason, errors = data.get("reason", ""), []
         try:
@@ -249,9 +256,12 @@ class Picker:
         if len(ids) > MAX_SELECTION:
             return [], reason, [*errors, TOO_MANY % {"max": MAX_SELECTION}]
         found = Session.objects.select_related("course").in_bulk(ids)
-        sessions = [found[pk] for pk in ids if pk in found]
-        if len(sessions) != len(ids):
+        managed = permissions.managed_ids(viewer, Session, found)
+        sessions = [found[pk] for pk in ids if pk in managed]
+        if len(found) != len(ids):
             errors.append(UNKNOWN_SESSIONS)
+        if len(managed) != len(found):
+            errors.append(NOT_MANAGED)
         if not self.people_count(target):
             errors.append(NO_MEMBERS)
         return sessions, reason, errors
@@ -277,7 +287,7 @@ class Picker:
             other_role_url=self.url("register", target.pk, other_role),
             other_role_label=self.breadcrumb(other_role),
             sessions_url=self.url("register_sessions", target.pk, role),
-            courses=Course.objects.only("id", "title", "code").order_by("title", "code"),
+            courses=permissions.courses_managed_by(request.user).only("id", "title", "code").order_by("title", "code"),
             errors=errors,
             reason=reason,
             max_reason=REASON_MAX_LENGTH,
@@ -297,7 +307,7 @@ class Picker:
         target = self.get_target(request, object_id, role)
         now = timezone.now()
         params = request.GET
-        found = Session.objects.all()
+        found = permissions.sessions_managed_by(request.user)
         for word in params.get("q", "").split()[:10]:
             word = word[:100]
             found = found.filter(

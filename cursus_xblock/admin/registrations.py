@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
 from ..selectors import registrations_annotated
@@ -28,8 +29,8 @@ from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
+from .scoping import OrganizationScopedAdminMixin
 
-MANAGE_PERMISSION = "cursus_xblock.manage_registrations"
 NOT_UNREGISTERED = _("%(user)s could not be unregistered from %(session)s: %(reason)s")
 
 
@@ -39,11 +40,13 @@ def person_name(user):
     return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
-class ManageRegistrationsMixin:
-    """Writes need the dedicated permission; nothing is ever deleted (the history must stay whole)."""
+class ManageRegistrationsMixin(OrganizationScopedAdminMixin):
+    """Writes need a training manager (site-wide or of the row's organization); nothing is ever deleted."""
 
     def has_manage_registrations_permission(self, request, obj=None):
-        return request.user.has_perm(MANAGE_PERMISSION)
+        if not permissions.is_training_manager(request.user):
+            return False
+        return obj is None or permissions.manages(request.user, obj)
 
     def has_add_permission(self, request):
         return self.has_manage_registrations_permission(request)
@@ -53,9 +56,6 @@ class ManageRegistrationsMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or self.has_manage_registrations_permission(request)
 
 
 class ReasonFormField(forms.CharField):
@@ -162,6 +162,7 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = RegisterForm(request.POST or None, admin_site=self.admin_site)
+        form.fields["sessions"].queryset = permissions.sessions_managed_by(request.user)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             outcomes = registration_service.register(

@@ -10,10 +10,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .. import permissions
 from ..backends import get_backend
 from ..formatting import date_range
 from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
+from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
 
 
@@ -41,7 +43,7 @@ def _workspace_label():
 workspace_label = lazy(_workspace_label, str)
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ScopedInlineMixin, admin.TabularInline):
     model = Event
     form = EventForm
     fields = ("name", "start", "end", "registration_type", "capacity")
@@ -50,7 +52,8 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
+class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.ModelAdmin):
+    writable = True
     form = SessionForm
     list_display = ("title", "dates", "place", "workspace", "status", "seats", "waiting")
     list_display_links = ("title",)
@@ -97,6 +100,11 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
             )
         )
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "course":  # a tampered form cannot put a session in another's course
+            kwargs["queryset"] = permissions.managed(Course.objects.all(), request.user, self.viewer_scope(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "workspace_key" in form.base_fields:
@@ -106,7 +114,8 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         course_id = str(initial.get("course") or "")
-        course = Course.objects.filter(pk=course_id).first() if course_id.isdigit() else None
+        courses = permissions.managed(Course.objects.all(), request.user, self.viewer_scope(request))
+        course = courses.filter(pk=course_id).first() if course_id.isdigit() else None
         if course is not None:
             initial = {**course.session_defaults(), **initial}
         return initial
@@ -195,7 +204,8 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
+class EventAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.ModelAdmin):
+    writable = True
     form = EventForm
     list_display = ("title", "dates", "registration_type", "capacity")
     list_display_links = ("title",)
@@ -204,6 +214,11 @@ class EventAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
     search_fields = ("name", "session__code", "session__name", "place")
     date_hierarchy = "start"
     autocomplete_fields = ("session",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "session":
+            kwargs["queryset"] = permissions.managed(Session.objects.all(), request.user, self.viewer_scope(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def page_time_zone(self, event):
         return event.session.time_zone

@@ -19,15 +19,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import permissions
 from ..backends import WorkspaceRefused
-from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Registration, Role
+from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors import session_list_for_user, templates_by_kind
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
 from .registrations import NOT_UNREGISTERED, person_name
-from .users import can_manage
 
 UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
 PROMOTED = _("%(user)s moved from the waiting list to the session.")
@@ -71,16 +71,19 @@ class RegistrationViews:
     # --- lookups ------------------------------------------------------------------------
 
     def _user(self, request, object_id):
-        if not can_manage(request.user):
+        if not permissions.can_use_admin(request.user):
             raise PermissionDenied
         user = self.model_admin.get_object(request, unquote(object_id))
         if user is None:
             raise Http404
         return user
 
-    def _registration(self, user, registration_id):
+    def _registration(self, request, user, registration_id):
+        """One of the user's registrations in a session the viewer manages (404 otherwise)."""
         return get_object_or_404(
-            Registration.objects.select_related("session__course", "user"), pk=registration_id, user=user
+            permissions.registrations_managed_by(request.user).select_related("session__course", "user"),
+            pk=registration_id,
+            user=user,
         )
 
     def _page_url(self, user, registration=None):
@@ -94,7 +97,7 @@ class RegistrationViews:
 
     def page(self, request, object_id):
         user = self._user(request, object_id)
-        listing = session_list_for_user(user)
+        listing = session_list_for_user(user, viewer=request.user)
         sections = [
             {
                 "role": role,
@@ -132,7 +135,7 @@ class RegistrationViews:
 
     def unregister(self, request, object_id, registration_id):
         user = self._user(request, object_id)
-        registration = self._registration(user, registration_id)
+        registration = self._registration(request, user, registration_id)
         reason = self._reason(request)
         if reason is None:
             return HttpResponseRedirect(self._page_url(user, registration))
@@ -152,7 +155,7 @@ class RegistrationViews:
 
     def event_register(self, request, object_id, registration_id, event_id):
         user = self._user(request, object_id)
-        registration = self._registration(user, registration_id)
+        registration = self._registration(request, user, registration_id)
         event = get_object_or_404(Event, pk=event_id, session_id=registration.session_id)
         (outcome,) = registration_service.register_to_events(
             registration=registration, events=[event], actor=request.user
@@ -163,7 +166,7 @@ class RegistrationViews:
 
     def event_unregister(self, request, object_id, registration_id, event_id):
         user = self._user(request, object_id)
-        registration = self._registration(user, registration_id)
+        registration = self._registration(request, user, registration_id)
         event_registration = get_object_or_404(
             EventRegistration.objects.select_related("event"), registration=registration, event_id=event_id
         )
@@ -193,7 +196,7 @@ class RegistrationViews:
     def document(self, request, object_id, registration_id, kind):
         """GET: a preview (nothing recorded). POST: issue it, then download or e-mail it."""
         user = self._user(request, object_id)
-        registration = self._registration(user, registration_id)
+        registration = self._registration(request, user, registration_id)
         if kind not in DocumentKind.values:
             raise Http404
         data = request.POST if request.method == "POST" else request.GET

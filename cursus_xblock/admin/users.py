@@ -16,13 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..compat import get_model_admin
 from ..conf import settings
-from .registrations import MANAGE_PERMISSION
+from ..permissions import can_use_admin
 
 CHANGE_FORM = "cursus_xblock/admin/object_tools_change_form.html"
-
-
-def can_manage(user):
-    return user.is_active and user.is_staff and user.has_perm(MANAGE_PERMISSION)
 
 
 class ObjectToolMixin:
@@ -43,7 +39,7 @@ class ObjectToolMixin:
         ]
         base = get_template(base) if isinstance(base, str) else select_template(base)
         context["cursus_base_template"] = base.template
-        if obj is not None and obj.pk is not None and can_manage(request.user):
+        if obj is not None and obj.pk is not None and can_use_admin(request.user):
             context["cursus_object_tool"] = {
                 "url": self.cursus_object_tool_url(obj),
                 "label": self.cursus_object_tool_label,
@@ -59,7 +55,7 @@ class CursusUserAdminMixin(ObjectToolMixin):
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
-        if can_manage(request.user):
+        if can_use_admin(request.user):
             columns.append("cursus_registrations")
         return columns
 

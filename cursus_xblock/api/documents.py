@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from .. import permissions
 from ..models import DocumentKind, DocumentTemplate, Event, IssuedDocument, Registration
 from ..services import documents as documents_service
 from .base import MAX_ID, ApiView, get_or_404, user_or_404
@@ -136,7 +137,10 @@ class DocumentIssueApi(ApiView):
     )
     def post(self, request, username, registration_id):
         user = user_or_404(username)
-        registration = get_or_404(Registration.objects.filter(user=user), pk=registration_id)
+        registration = get_or_404(
+            permissions.registrations_managed_by(request.user, Registration.objects.filter(user=user)),
+            pk=registration_id,
+        )
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
@@ -182,7 +186,10 @@ class DocumentDownloadApi(ApiView):
         operation_id="documents_download",
         tags=["documents"],
         summary="Download an issued document",
-        description="The file exactly as issued (see its `sha256`): for its holder and for administrators.",
+        description=(
+            "The file exactly as issued (see its `sha256`): for its holder and for the training managers "
+            "of its session's organization."
+        ),
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment."),
             **{
@@ -194,7 +201,7 @@ class DocumentDownloadApi(ApiView):
         },
     )
     def get(self, request, document_id):
-        document = get_or_404(IssuedDocument.objects.select_related("registration"), pk=document_id)
+        document = get_or_404(IssuedDocument.objects.select_related("registration__session__course"), pk=document_id)
         self.check_object_permissions(request, document)
         try:
             content = documents_service.read_content(document)

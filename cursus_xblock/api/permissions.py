@@ -3,16 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from ..admin.registrations import MANAGE_PERMISSION
-
-
-def is_training_manager(user):
-    """The model permission the admin asks for (inactive users have none)."""
-    return bool(user and user.is_authenticated and user.has_perm(MANAGE_PERMISSION))
+from ..permissions import is_training_manager, manages
 
 
 class IsTrainingManager(BasePermission):
-    """Administrators: whoever holds ``cursus_xblock.manage_registrations`` (superusers do)."""
+    """Training managers: site-wide (``cursus_xblock.manage_registrations``) or of some organizations.
+
+    Each view then reads only what the caller manages (``permissions.managed``): a row of another
+    organization is a 404, as if it did not exist.
+    """
 
     message = _("You need the permission to manage training registrations.")
 
@@ -21,7 +20,7 @@ class IsTrainingManager(BasePermission):
 
 
 class IsSelfOrTrainingManager(BasePermission):
-    """Signed-in people reach an object about themselves; training managers reach everyone's.
+    """Signed-in people reach an object about themselves; training managers reach those they manage.
 
     The view says whose the object is with ``owner_id(obj)`` (a user id).
     """
@@ -32,4 +31,4 @@ class IsSelfOrTrainingManager(BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
     def has_object_permission(self, request, view, obj):
-        return view.owner_id(obj) == request.user.pk or is_training_manager(request.user)
+        return view.owner_id(obj) == request.user.pk or manages(request.user, obj)

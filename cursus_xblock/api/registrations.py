@@ -13,6 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from .. import permissions
 from ..models import Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
 from ..services.outcomes import (
@@ -35,6 +36,7 @@ MAX_SESSIONS = 100
 
 UNKNOWN_SESSIONS = _("Unknown sessions: %(ids)s.")
 UNKNOWN_SESSION = _("There is no session with this id.")
+NOT_MANAGED = _("You do not manage these sessions (another organization's): %(ids)s.")
 ALREADY_REGISTERED = _("You are already registered in this session.")
 
 REGISTRATION_EXAMPLE = {
@@ -157,9 +159,12 @@ class PromotedSerializer(serializers.Serializer):
         ref_name = "PromotedRegistration"
 
 
-def _list(view, request, user):
+def _list(view, request, user, *, viewer=None):
+    """The user's registrations; with ``viewer``, only those in sessions the viewer manages."""
     filters = _read(FilterSerializer, request.query_params.dict())
     found = queries.registrations(user=user, role=filters.get("role"), status=filters.get("status"))
+    if viewer is not None:
+        found = permissions.registrations_managed_by(viewer, found)
     return view.paginate(found, RegistrationSerializer, prepare=queries.attach_details)
 
 
@@ -188,7 +193,7 @@ class UserRegistrationListApi(ApiView):
         examples=[page_example("One confirmed registration", REGISTRATION_EXAMPLE)],
     )
     def get(self, request, username):
-        return _list(self, request, user_or_404(username))
+        return _list(self, request, user_or_404(username), viewer=request.user)
 
 
 class UserRegistrationCreateApi(ApiView):
@@ -283,6 +288,10 @@ class UserRegistrationCreateApi(ApiView):
     def post(self, request, username):
         user = user_or_404(username)
         data = _read(self.InputSerializer, request.data)
+        managed = permissions.managed_ids(request.user, Session, data["sessions"])
+        outside = [pk for pk in data["sessions"] if pk not in managed]
+        if outside:
+            raise PermissionDenied(NOT_MANAGED % {"ids": ", ".join(map(str, outside))})
         outcomes = registration_service.register(
             user=user, sessions=data["sessions"], role=data["role"], actor=request.user, reason=data.get("reason", "")
         )
@@ -324,7 +333,10 @@ class UserRegistrationDeleteApi(ApiView):
     )
     def delete(self, request, username, registration_id):
         user = user_or_404(username)
-        registration = get_or_404(Registration.objects.filter(user=user), pk=registration_id)
+        registration = get_or_404(
+            permissions.registrations_managed_by(request.user, Registration.objects.filter(user=user)),
+            pk=registration_id,
+        )
         reason = _read(ReasonSerializer, request.query_params.dict()).get("reason", "")
         outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
         promoted = PromotedSerializer(outcome.promoted, many=True).data

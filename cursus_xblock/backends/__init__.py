@@ -81,6 +81,13 @@ class BaseWorkspaceBackend:
     def validate_workspace_key(self, workspace_key):
         """Raise ``django.core.exceptions.ValidationError`` for a key this workspace cannot use."""
 
+    def workspace_organization(self, workspace_key):
+        """``(short name, name)`` of the organization that owns the workspace, or None when it has none.
+
+        Plain data, read without writing: the caller creates the ``Organization`` row.
+        """
+        return None
+
     def workspace_url(self, workspace_key):
         """A page showing the workspace (the Open edX backend: the course run's about page), or ''."""
         return ""

@@ -107,6 +107,17 @@ def _course_overview(course_key):
         return None
 
 
+def _organization_name(short_name):
+    """edx-organizations' name for ``short_name`` ('' when the LMS does not run it or has no such row)."""
+    from django.apps import apps
+
+    if not apps.is_installed("organizations"):
+        return ""
+    from organizations.models import Organization
+
+    return Organization.objects.filter(short_name=short_name).values_list("name", flat=True).first() or ""
+
+
 class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
     """Workspace roles as course-run enrollments and course roles of the LMS.
 
@@ -136,6 +147,14 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
     def validate_workspace_key(self, workspace_key):
         if workspace_key:
             parse_course_key(workspace_key)
+
+    def workspace_organization(self, workspace_key):
+        """The course run's org; its name from edx-organizations when the LMS has it, else the org itself."""
+        try:
+            short_name = parse_course_key(workspace_key).org
+        except ValidationError:
+            return None
+        return short_name, _organization_name(short_name) or short_name
 
     def workspace_url(self, workspace_key):
         """The course run's about page in the LMS, or '' for a key that is not a course run."""

@@ -8,6 +8,7 @@ from .documents import (
     DocumentTemplateVersion,
     IssuedDocument,
 )
+from .organizations import Organization, OrganizationManager, organization_for_workspace
 from .training import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -44,6 +45,8 @@ __all__ = [
     "EventRegistrationType",
     "HistoryAction",
     "IssuedDocument",
+    "Organization",
+    "OrganizationManager",
     "Registration",
     "RegistrationHistory",
     "RegistrationStatus",
@@ -51,6 +54,7 @@ __all__ = [
     "Session",
     "SessionStatus",
     "default_time_zone",
+    "organization_for_workspace",
     "seats_left",
     "validate_time_zone",
     "value_label",

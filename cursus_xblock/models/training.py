@@ -137,6 +137,18 @@ class Course(TimeStampedModel):
     )
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
+    organization = models.ForeignKey(
+        "cursus_xblock.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("organization"),
+        help_text=_(
+            "Its training managers see and manage this course's sessions. In Open edX, taken from the course "
+            "run of the default workspace. Empty: only site-wide training managers see it."
+        ),
+    )
     default_capacity = models.PositiveIntegerField(
         _("default capacity"),
         null=True,
@@ -162,6 +174,17 @@ class Course(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} [{self.code}]"
+
+    def save(self, *args, **kwargs):
+        """In Open edX a course belongs to the organization of its default course run."""
+        from .organizations import organization_for_workspace
+
+        organization = organization_for_workspace(self.default_workspace_key)
+        if organization is not None and organization.pk != self.organization_id:
+            self.organization = organization
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "organization"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -264,6 +287,16 @@ class Session(ScheduledModel):
     def __str__(self):
         return f"{self.name} [{self.code}]"
 
+    def save(self, *args, **kwargs):
+        """A course without an organization takes the one of its first session's course run."""
+        super().save(*args, **kwargs)
+        from .organizations import organization_for_workspace
+
+        organization = organization_for_workspace(self.workspace_key)
+        if organization is not None and self.course.organization_id is None:
+            Course.objects.filter(pk=self.course_id, organization__isnull=True).update(organization=organization)
+            self.course.organization = organization
+
     def clean(self):
         super().clean()
         errors = {}
@@ -273,6 +306,16 @@ class Session(ScheduledModel):
         workspace_errors = _workspace_errors(self.workspace_key)
         if workspace_errors:
             errors["workspace_key"] = workspace_errors
+        elif self.workspace_key and self.course_id:
+            # A course run of another organization would let its managers enroll people there.
+            from ..backends import get_backend
+
+            found = get_backend().workspace_organization(self.workspace_key)
+            course = self.course
+            if found is not None and course.organization_id is not None and found[0] != course.organization.short_name:
+                errors["workspace_key"] = _(
+                    "This course run belongs to the organization %(run)s, not to the course's (%(course)s)."
+                ) % {"run": found[0], "course": course.organization.short_name}
         if errors:
             raise ValidationError(errors)
 

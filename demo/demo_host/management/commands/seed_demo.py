@@ -31,6 +31,8 @@ from cursus_xblock.models import (
     EventRegistration,
     EventRegistrationType,
     IssuedDocument,
+    Organization,
+    OrganizationManager,
     Registration,
     RegistrationHistory,
     RegistrationStatus,
@@ -54,6 +56,17 @@ ADMIN = {"username": "admin", "password": "admin", "first_name": "Hélène", "la
 MANAGER = {"username": "gestionnaire", "password": "gestionnaire", "first_name": "Gérard", "last_name": "Gestionnaire"}
 #: The one learner who can sign in (at /accounts/login/, not staff): registers in the XBlock workbench.
 LEARNER = {"username": "apprenant", "password": "apprenant", "first_name": "Anaïs", "last_name": "Apprenant"}
+#: A training manager of one organization only (PREV): staff, the role, and the host's view_user to reach
+#: people's registrations from the user list; no cursus_xblock model permission.
+ORGANIZATION_MANAGER = {
+    "username": "prevention",
+    "password": "prevention",
+    "first_name": "Paule",
+    "last_name": "Préventeur",
+}
+#: (short name, name): the demo's two organizations (outside Open edX, chosen per course).
+ORGANIZATIONS = [("PREV", "Pôle prévention et sécurité"), ("RH", "Ressources humaines")]
+COURSE_ORGANIZATIONS = {"SST": "PREV", "INC": "PREV", "MGT": "RH", "XLS": "RH", "ONB": "RH"}
 #: The training manager's model permissions: no deletion, no superuser.
 MANAGER_PERMISSIONS = [
     "view_course",
@@ -411,6 +424,7 @@ class Command(BaseCommand):
             trainers = [self._user(first, last) for first, last in TRAINERS]
             learners = [self._user(first, last) for first, last in LEARNERS]
             courses = {plan["code"]: self._course(plan) for plan in COURSES}
+            self._organizations(courses)
             created = 0
             for plan in SESSIONS:
                 if Session.objects.filter(code=plan["code"]).exists():
@@ -463,6 +477,23 @@ class Command(BaseCommand):
             raise CommandError(f"Missing permissions (run migrate first?): {sorted(missing)}")
         manager.user_permissions.set(permissions)  # writes only what differs
         return manager
+
+    def _organizations(self, courses):
+        """Two organizations, each course in one, and a manager of the first (writes only what differs)."""
+        organizations = {}
+        for short_name, name in ORGANIZATIONS:
+            organizations[short_name], _created = Organization.objects.get_or_create(
+                short_name=short_name, defaults={"name": name}
+            )
+        for code, short_name in COURSE_ORGANIZATIONS.items():
+            course = courses.get(code)
+            if course is not None and course.organization_id != organizations[short_name].pk:
+                course.organization = organizations[short_name]
+                course.save(update_fields=["organization"])
+        manager = self._account(ORGANIZATION_MANAGER, is_staff=True)
+        OrganizationManager.objects.get_or_create(user=manager, organization=organizations[ORGANIZATIONS[0][0]])
+        view_user = Permission.objects.get(content_type__app_label="auth", codename="view_user")
+        manager.user_permissions.set([view_user])
 
     def _learner(self):
         return self._account(LEARNER)
@@ -639,5 +670,9 @@ class Command(BaseCommand):
         write(f"History entries: {RegistrationHistory.objects.count()}")
         write(f"Issued documents: {IssuedDocument.objects.count()}")
         write(f"Manager login: {MANAGER['username']} / {MANAGER['password']}")
+        write(
+            f"Manager of the organization {ORGANIZATIONS[0][0]} only: "
+            f"{ORGANIZATION_MANAGER['username']} / {ORGANIZATION_MANAGER['password']}"
+        )
         write(f"Admin login: {ADMIN['username']} / {ADMIN['password']}")
         write(f"Learner login: {LEARNER['username']} / {LEARNER['password']} (at /accounts/login/, then /workbench/)")
