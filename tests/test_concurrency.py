@@ -1,13 +1,17 @@
-"""Races on a real server (PostgreSQL, MariaDB): the session lock must make overbooking impossible.
+"""Races on a real server (PostgreSQL, MariaDB): the session lock must make overbooking impossible,
+and the workspace-role lock must keep roles and registrations in step across sessions.
 
 Each thread has its own database connection, as concurrent web requests would.
 """
 
+import random
 import threading
 
 import pytest
-from django.db import connections
+from django.contrib.auth.models import Group
+from django.db import connections, transaction
 
+from cursus_xblock.backends.groups import group_name
 from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.outcomes import Refusal, Result
@@ -114,3 +118,151 @@ def test_concurrent_unregisters_promote_each_waiting_learner_once():
     promoted = Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
     assert set(promoted.values_list("user", flat=True)) == {o.user.pk for o in outcomes[3:6]}
     assert RegistrationHistory.objects.filter(action="promoted").count() == 3
+
+
+# --- one person's workspace role across sessions that share the workspace ----------------------
+
+
+def overlap(*works, linger=3):
+    """Run the works one after the other, each in its own thread and transaction, none committing
+    until the last has run: each decides without seeing the others' writes, as two requests
+    arriving a few milliseconds apart would.
+
+    A work blocked by an earlier one's lock never returns: the others stop waiting after
+    ``linger`` seconds and commit, which releases it. So the outcome is deterministic either way:
+    without a lock the transactions overlap in this order; with one they run one after the other.
+    """
+    returned = [threading.Event() for _ in works]
+    all_returned = threading.Barrier(len(works))
+    errors = []
+
+    def run(index, work):
+        try:
+            if index:
+                assert returned[index - 1].wait(timeout=30), "the previous work never returned"
+            with transaction.atomic():
+                work()
+                returned[index].set()
+                try:
+                    all_returned.wait(timeout=linger)
+                except threading.BrokenBarrierError:
+                    pass  # a later work is waiting for a lock this transaction holds
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            returned[index].set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, work)) for i, work in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+
+def _two_sessions_sharing_a_workspace():
+    first = SessionFactory(workspace_key="course-v1:Org+Shared+2026")
+    second = SessionFactory(workspace_key="course-v1:Org+Shared+2026")
+    return first, second
+
+
+def _holds_role_iff_confirmed(user, workspace_key):
+    """(holds the collaborator role, has a confirmed learner registration) on the workspace."""
+    holds = Group.objects.filter(name=group_name(workspace_key, "collaborator"), user=user).exists()
+    confirmed = Registration.objects.filter(
+        user=user, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED, session__workspace_key=workspace_key
+    ).exists()
+    return holds, confirmed
+
+
+def test_write_skew_two_unregisters_keep_no_role():
+    first, second = _two_sessions_sharing_a_workspace()
+    user = UserFactory()
+    (in_first,) = service.register(user=user, sessions=[first], role=Role.LEARNER)
+    (in_second,) = service.register(user=user, sessions=[second], role=Role.LEARNER)
+
+    overlap(
+        lambda: service.unregister(registration=in_first.registration),
+        lambda: service.unregister(registration=in_second.registration),
+    )
+
+    assert _holds_role_iff_confirmed(user, first.workspace_key) == (False, False)
+
+
+def test_write_skew_register_while_unregistering_keeps_the_role():
+    first, second = _two_sessions_sharing_a_workspace()
+    user = UserFactory()
+    (in_first,) = service.register(user=user, sessions=[first], role=Role.LEARNER)
+
+    overlap(
+        lambda: service.register(user=user, sessions=[second], role=Role.LEARNER),
+        lambda: service.unregister(registration=in_first.registration),
+    )
+
+    assert _holds_role_iff_confirmed(user, first.workspace_key) == (True, True)
+
+
+def test_write_skew_promotion_while_unregistering_keeps_the_role():
+    first, second = _two_sessions_sharing_a_workspace()
+    first.capacity = 1
+    first.save()
+    user, seated = UserFactory(), UserFactory()
+    (seat,) = service.register(user=seated, sessions=[first], role=Role.LEARNER)
+    (waiting,) = service.register(user=user, sessions=[first], role=Role.LEARNER)
+    (in_second,) = service.register(user=user, sessions=[second], role=Role.LEARNER)
+    assert waiting.result == Result.WAITING
+
+    overlap(
+        lambda: service.unregister(registration=seat.registration),  # promotes user in the first session
+        lambda: service.unregister(registration=in_second.registration),
+    )
+
+    assert Registration.objects.get(pk=waiting.registration.pk).status == RegistrationStatus.CONFIRMED
+    assert _holds_role_iff_confirmed(user, first.workspace_key) == (True, True)
+
+
+def test_registered_at_follows_waiting_order():
+    session = SessionFactory(capacity=1)
+    service.register_users(session=session, users=[UserFactory()], role=Role.LEARNER)
+    racers = UserFactory.create_batch(24)
+
+    race(24, lambda i: service.register(user=racers[i], sessions=[session.pk], role=Role.LEARNER))
+
+    waiting = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.WAITING).order_by("waiting_order")
+    )
+    assert len(waiting) == 24
+    disagreeing = [
+        (a.pk, b.pk) for a, b in zip(waiting, waiting[1:], strict=False) if a.registered_at > b.registered_at
+    ]
+    assert disagreeing == []
+    # The history tells the same story: its dates follow the waiting order too.
+    written = dict(
+        RegistrationHistory.objects.filter(registration__in=waiting).values_list("registration_id", "created_at")
+    )
+    assert [written[r.pk] for r in waiting] == sorted(written[r.pk] for r in waiting)
+
+
+def test_roles_follow_registrations_through_random_concurrent_changes():
+    """The same rule, statistically: eight threads registering and unregistering four people in three
+    sessions of one workspace, six rounds; after each, role held ⇔ a confirmed registration."""
+    key = "course-v1:Org+Shared+2026"
+    sessions = [SessionFactory(workspace_key=key, capacity=2) for _ in range(3)]
+    people = UserFactory.create_batch(4)
+
+    for round_ in range(6):
+
+        def work(i, round_=round_):
+            rng = random.Random(round_ * 100 + i)
+            for _ in range(4):
+                user, session = rng.choice(people), rng.choice(sessions)
+                registration = Registration.objects.filter(user=user, session=session, role=Role.LEARNER).first()
+                if registration is not None and registration.is_active and rng.random() < 0.6:
+                    service.unregister(registration=registration)
+                else:
+                    service.register_users(session=session, users=rng.sample(people, 2), role=Role.LEARNER)
+
+        race(8, work)
+        mismatched = [u.username for u in people if len(set(_holds_role_iff_confirmed(u, key))) != 1]
+        assert mismatched == [], f"round {round_}: role held without a confirmed registration, or the reverse"

@@ -187,20 +187,22 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"capacity", "waiting_list_enabled", "status"} & set(form.changed_data):
-            promoted = registration_service.promote_waiting(session=obj, actor=request.user)
-            if promoted:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d learner moved from the waiting list to the session.",
-                        "%(count)d learners moved from the waiting list to the session.",
-                        len(promoted),
-                    )
-                    % {"count": len(promoted)},
-                    messages.SUCCESS,
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service, which gives seats the change freed to the waiting list.
+        promoted = registration_service.session_update(session=obj, actor=request.user)
+        if promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d learner moved from the waiting list to the session.",
+                    "%(count)d learners moved from the waiting list to the session.",
+                    len(promoted),
                 )
+                % {"count": len(promoted)},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Event)

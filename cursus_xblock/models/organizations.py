@@ -91,7 +91,7 @@ def assign_course_organizations(*, course_model, session_model, organization_mod
 
     The default course run decides; without one, the sessions' course runs do when they all belong
     to one organization (several: left empty for an administrator to choose). Used once, by the
-    migration that brought organizations (``0004``), with its historical models.
+    migration that brought organizations (``0005``), with its historical models.
     """
     from ..backends import get_backend
 

@@ -505,6 +505,33 @@ class EventRegistration(models.Model):
         return f"{self.registration.user} — {self.event}"
 
 
+class WorkspaceRoleLock(models.Model):
+    """The row every decision to give or take one person's workspace role locks first.
+
+    Sessions of one course may share a workspace, so locking the session in hand does not stop a
+    change in another session from deciding at the same time on the same role: two unregisters
+    would each see the other's registration still confirmed and keep the role, or a revoke would
+    miss a registration confirmed a moment before in another session. One row per (person,
+    workspace, workspace role), created when first needed and locked with ``SELECT … FOR UPDATE``,
+    serializes those decisions without holding up anyone else. It records nothing else.
+
+    .. no_pii: A user id and a workspace key, no personal data; the registrations hold the facts.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    workspace_key = models.CharField(max_length=255)
+    role = models.CharField(max_length=32)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["workspace_key", "role", "user"], name="cursus_workspace_role_lock_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.workspace_key} {self.role}"
+
+
 class HistoryAction(models.TextChoices):
     REGISTERED = "registered", pgettext_lazy("history action", "Registered")
     PROMOTED = "promoted", _("Promoted from the waiting list")
@@ -512,6 +539,7 @@ class HistoryAction(models.TextChoices):
     REFUSED = "refused", pgettext_lazy("history action", "Refused")
     CANCELLED = "cancelled", _("Unregistered")
     ATTENDANCE = "attendance", _("Attendance recorded")
+    NOT_PROMOTED = "not_promoted", _("Not promoted: refused by the workspace")
 
 
 def value_label(value):

@@ -2,12 +2,15 @@
 
 Every public function runs in one transaction. Sessions are locked (``SELECT … FOR UPDATE``, in
 id order so two calls never deadlock) before seats are counted, so concurrent calls on
-PostgreSQL or MySQL cannot overbook. Each session is handled in its own savepoint: a workspace
-that refuses a user (``WorkspaceRefused``) turns into a refused outcome for that session alone,
-while any other error rolls the whole call back.
+PostgreSQL or MySQL cannot overbook. The workspace roles a call may give or take are locked
+next, one row per (person, workspace, role), because sessions sharing a workspace do not share a
+lock (``_lock_workspace_roles``). The time is read after the locks, so the dates written follow
+the order in which calls got them. Each session is handled in its own savepoint: a workspace that
+refuses a user (``WorkspaceRefused``) turns into a refused outcome for that session alone, while
+any other error rolls the whole call back.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -25,6 +28,7 @@ from ..models import (
     Role,
     Session,
     SessionStatus,
+    WorkspaceRoleLock,
     seats_left,
 )
 from . import history
@@ -55,10 +59,11 @@ _RESULT_OF_STATUS = {
 @transaction.atomic
 def register(*, user, sessions, role, actor=None, reason=""):
     """Register one user in several sessions; one outcome per session, in the order given."""
+    sessions = _ordered_unique(sessions, _lock_sessions(sessions))
+    _lock_roles_of([user], sessions, role)
     now = timezone.now()
-    locked = _lock_sessions(sessions)
     outcomes = []
-    for session in _ordered_unique(sessions, locked):
+    for session in sessions:
         outcomes.extend(_register_in_session(session, [user], role, actor, reason, now))
     return outcomes
 
@@ -66,9 +71,11 @@ def register(*, user, sessions, role, actor=None, reason=""):
 @transaction.atomic
 def register_users(*, session, users, role, actor=None, reason=""):
     """Register many users in one session with a bounded number of queries; one outcome per user."""
-    now = timezone.now()
     (locked,) = _lock_sessions([session]).values()
-    return _register_in_session(locked, _unique_users(users), role, actor, reason, now)
+    users = _unique_users(users)
+    _lock_roles_of(users, [locked], role)
+    now = timezone.now()
+    return _register_in_session(locked, users, role, actor, reason, now)
 
 
 def self_register(*, user, session):
@@ -144,20 +151,18 @@ def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
 
     Sessions are locked in id order up front, like ``register``; all of it or, on an error, none.
     """
-    now = timezone.now()
-    locked = _lock_sessions(sessions)
+    sessions = _ordered_unique(sessions, _lock_sessions(sessions))
     users = _unique_users(users)
-    return [
-        (session, _register_in_session(session, users, role, actor, reason, now))
-        for session in _ordered_unique(sessions, locked)
-    ]
+    _lock_roles_of(users, sessions, role)
+    now = timezone.now()
+    return [(session, _register_in_session(session, users, role, actor, reason, now)) for session in sessions]
 
 
 @transaction.atomic
 def unregister(*, registration, actor=None, reason=""):
     """Cancel a registration (the row stays), its events, its workspace role; promote the waiting list."""
-    now = timezone.now()
     (session,) = _lock_sessions([registration.session_id]).values()
+    now = timezone.now()
     registration = Registration.objects.select_related("user").get(pk=registration.pk)
     registration.session = session
     previous = registration.status
@@ -165,21 +170,29 @@ def unregister(*, registration, actor=None, reason=""):
         return UnregisterOutcome(registration=registration, previous_status=previous, changed=False)
     _set_status(registration, RegistrationStatus.CANCELLED, HistoryAction.CANCELLED, actor, reason, now)
     _cancel_event_registrations(registration, actor, reason, now)
-    if previous == RegistrationStatus.CONFIRMED:
-        _revoke_if_last(registration)
+    # Whether to keep the role is decided under its lock, taken in one statement with those of the
+    # people promoted into the freed seat (one order for all: see ``_lock_workspace_roles``).
+    own_role = [_role_key(registration.user_id, session, registration.role)]
+    if previous != RegistrationStatus.CONFIRMED:
+        own_role = []
     promoted = []
     if registration.role == Role.LEARNER and previous in SEAT_STATUSES:
-        promoted = _promote_waiting(session, actor, now)
+        promoted = _promote_waiting(session, actor, now, lock_too=own_role)
+    else:
+        _lock_workspace_roles(own_role)
+    if own_role:
+        _revoke_if_last(registration)
     return UnregisterOutcome(registration=registration, previous_status=previous, changed=True, promoted=promoted)
 
 
 @transaction.atomic
 def validate(*, registration, actor=None, reason=""):
     """Confirm a registration pending validation: it gets its workspace role and its events."""
-    now = timezone.now()
     (session,) = _lock_sessions([registration.session_id]).values()
     registration = _pending(registration)
     registration.session = session
+    _lock_workspace_roles([_role_key(registration.user_id, session, registration.role)])
+    now = timezone.now()
     _set_status(registration, RegistrationStatus.CONFIRMED, HistoryAction.VALIDATED, actor, reason, now)
     try:
         _on_confirmed(session, [registration], actor, now, reason)
@@ -191,8 +204,8 @@ def validate(*, registration, actor=None, reason=""):
 @transaction.atomic
 def refuse(*, registration, actor=None, reason=""):
     """Refuse a registration pending validation; its seat goes to the waiting list."""
-    now = timezone.now()
     (session,) = _lock_sessions([registration.session_id]).values()
+    now = timezone.now()
     registration = _pending(registration)
     _set_status(registration, RegistrationStatus.CANCELLED, HistoryAction.REFUSED, actor, reason, now)
     _promote_waiting(session, actor, now)
@@ -201,15 +214,46 @@ def refuse(*, registration, actor=None, reason=""):
 
 @transaction.atomic
 def promote_waiting(*, session, actor=None):
-    """Fill free seats from the waiting list (after a capacity increase, say); the promoted rows."""
+    """Fill free seats from the waiting list; the promoted rows. ``session_update`` calls it for a changed session."""
     (session,) = _lock_sessions([session]).values()
+    return _promote_waiting(session, actor, timezone.now())
+
+
+#: What ``session_update`` may change: the fields an administrator edits.
+SESSION_FIELDS = frozenset(
+    field.name
+    for field in Session._meta.concrete_fields
+    if field.editable and not field.primary_key and field.name not in ("created_at", "updated_at")
+)
+
+
+@transaction.atomic
+def session_update(*, session, actor=None, **changes):
+    """Save a session under its lock, then give the seats that are free to the waiting list.
+
+    A raised or removed capacity, a reopened session, later dates: many changes free seats, and
+    rather than guess which, the waiting list is offered whatever is free after the save, as when
+    someone leaves (nothing happens when nothing is free). Every interface that changes a session
+    goes through here, or a newcomer would find the seat before the people waiting for it.
+
+    ``changes`` are set on ``session`` and validated as the admin's form would; without them the
+    caller has set and validated the fields (the admin's form has). The promoted registrations.
+    """
+    unknown = set(changes) - SESSION_FIELDS
+    if unknown:
+        raise TypeError(f"session_update() cannot change {sorted(unknown)}")
+    _lock_sessions([session])
+    for name, value in changes.items():
+        setattr(session, name, value)
+    if changes:
+        session.full_clean(exclude=SESSION_FIELDS - set(changes), validate_unique=False)
+    session.save()
     return _promote_waiting(session, actor, timezone.now())
 
 
 @transaction.atomic
 def register_to_events(*, registration, events, actor=None, reason=""):
     """Register a confirmed session participant to events of that session; one outcome per event."""
-    now = timezone.now()
     (session,) = _lock_sessions([registration.session_id]).values()
     registration = Registration.objects.select_related("user").get(pk=registration.pk)
     registration.session = session
@@ -218,6 +262,7 @@ def register_to_events(*, registration, events, actor=None, reason=""):
     missing = set(event_ids) - set(locked)
     if missing:
         raise Event.DoesNotExist(f"Unknown events: {sorted(missing)}")
+    now = timezone.now()
     existing = {
         er.event_id: er for er in EventRegistration.objects.filter(registration=registration, event_id__in=locked)
     }
@@ -231,8 +276,8 @@ def register_to_events(*, registration, events, actor=None, reason=""):
 @transaction.atomic
 def unregister_from_event(*, event_registration, actor=None, reason=""):
     """Cancel one event registration; a freed seat of a manual event goes to its waiting list."""
-    now = timezone.now()
     event = Event.objects.select_for_update().get(pk=event_registration.event_id)
+    now = timezone.now()
     event_registration = EventRegistration.objects.select_related("registration").get(pk=event_registration.pk)
     previous = event_registration.status
     if previous == RegistrationStatus.CANCELLED:
@@ -286,6 +331,42 @@ def _ordered_unique(sessions, locked):
 
 def _unique_users(users):
     return list({user.pk: user for user in users}.values())
+
+
+# --- workspace roles ----------------------------------------------------------------------
+
+
+def _role_key(user_id, session, role):
+    """What ``_lock_workspace_roles`` locks for a registration of ``user_id`` in ``session`` as ``role``."""
+    return (user_id, session.workspace_key, workspace_role(role))
+
+
+def _lock_roles_of(users, sessions, role):
+    _lock_workspace_roles(_role_key(user.pk, session, role) for session in sessions for user in users)
+
+
+def _lock_workspace_roles(keys):
+    """Lock the rows of these (user id, workspace key, workspace role), creating the missing ones.
+
+    Taken before a role is given or before deciding to take it away, so such decisions for one
+    person on one workspace happen one after the other even from sessions locked by different
+    calls. One statement for any number of rows: an upsert, which on PostgreSQL (``ON CONFLICT …
+    DO UPDATE``) and MySQL/MariaDB (``ON DUPLICATE KEY UPDATE``) creates a missing row or takes
+    an exclusive lock on the existing one, waiting for a caller creating or holding it. (``INSERT
+    IGNORE`` then ``SELECT … FOR UPDATE`` would first take a shared lock on MariaDB, and two
+    callers upgrading theirs deadlock.) Rows go in one sorted order, after the sessions, so two
+    calls never wait for each other in a circle. Without a workspace there is nothing to lock.
+    """
+    keys = sorted({(workspace_key, role, user_id) for user_id, workspace_key, role in keys if workspace_key})
+    if not keys:
+        return
+    features = connections[router.db_for_write(WorkspaceRoleLock)].features
+    WorkspaceRoleLock.objects.bulk_create(
+        [WorkspaceRoleLock(workspace_key=key, role=role, user_id=user_id) for key, role, user_id in keys],
+        update_conflicts=True,
+        update_fields=["role"],
+        unique_fields=["workspace_key", "role", "user"] if features.supports_update_conflicts_with_target else None,
+    )
 
 
 def session_refusal(session, now=None):
@@ -488,7 +569,11 @@ def _on_confirmed(session, registrations, actor, now, reason=""):
 
 
 def _revoke_if_last(registration):
-    """Take the workspace role away unless another confirmed registration still grants it there."""
+    """Take the workspace role away unless another confirmed registration still grants it there.
+
+    Called holding the person's role lock (``_lock_workspace_roles``): the registrations read here
+    cannot be confirmed or cancelled by another call until this one commits.
+    """
     workspace_key = registration.session.workspace_key
     if not workspace_key:
         return
@@ -508,37 +593,75 @@ def _revoke_if_last(registration):
         get_backend().revoke(user=registration.user, workspace_key=workspace_key, role=ws_role)
 
 
-def _promote_waiting(session, actor, now):
-    """Move waiting learners, first come first served, into the seats that are free."""
+def _free_seats(session, now):
+    """Seats the waiting list may take now: None for any number, 0 when it may not move."""
     if session.status == SessionStatus.CANCELLED or session.has_ended(now):
-        return []
+        return 0
     if session.has_started(now) and not settings.PROMOTE_AFTER_START:
-        return []
+        return 0
+    if session.capacity is None:
+        return None
+    return max(session.capacity - _seat_counts(session)["taken"], 0)
+
+
+def _promote_waiting(session, actor, now, *, lock_too=()):
+    """Move waiting learners, first come first served, into the seats that are free.
+
+    Someone the workspace refuses keeps their place in the queue, with the refusal in their
+    history, and the next one is tried, until the seats are filled or nobody is left waiting: a
+    seat left empty would go to the next newcomer, ahead of the queue. ``lock_too``: roles the
+    caller decides on, locked in the same statement as those of the first people promoted.
+    """
+    free = _free_seats(session, now)
+    new_status = RegistrationStatus.PENDING if session.validation_required else RegistrationStatus.CONFIRMED
     waiting = (
         Registration.objects.select_related("user")
         .filter(session=session, role=Role.LEARNER, status=RegistrationStatus.WAITING)
         .order_by("waiting_order", "pk")
     )
-    if session.capacity is not None:
-        free = session.capacity - _seat_counts(session)["taken"]
-        if free <= 0:
-            return []
-        waiting = waiting[:free]
-    promoted = []
-    for registration in waiting:
-        registration.session = session
-        new_status = RegistrationStatus.PENDING if session.validation_required else RegistrationStatus.CONFIRMED
-        try:
-            with transaction.atomic():
-                _set_status(registration, new_status, HistoryAction.PROMOTED, actor, "", now)
-                if new_status == RegistrationStatus.CONFIRMED:
-                    _on_confirmed(session, [registration], actor, now)
-        except WorkspaceRefused:
-            # The workspace will not take this person now: they keep their place in the queue.
-            registration.status = RegistrationStatus.WAITING
-            continue
-        promoted.append(registration)
+    promoted, tried = [], []
+    while free != 0 and (free is None or len(promoted) < free):
+        candidates = waiting.exclude(pk__in=tried) if tried else waiting
+        batch = list(candidates if free is None else candidates[: free - len(promoted)])
+        granting = batch if new_status == RegistrationStatus.CONFIRMED else []
+        _lock_workspace_roles([*lock_too, *(_role_key(r.user_id, session, r.role) for r in granting)])
+        lock_too = ()
+        if not batch:
+            break
+        tried.extend(r.pk for r in batch)
+        for registration in batch:
+            registration.session = session
+            order = registration.waiting_order
+            try:
+                with transaction.atomic():
+                    _set_status(registration, new_status, HistoryAction.PROMOTED, actor, "", now)
+                    if new_status == RegistrationStatus.CONFIRMED:
+                        _on_confirmed(session, [registration], actor, now)
+            except WorkspaceRefused as exc:
+                # Rolled back: they keep their place in the queue.
+                registration.status, registration.waiting_order = RegistrationStatus.WAITING, order
+                _record_refused_promotion(registration, exc, actor, now)
+                continue
+            promoted.append(registration)
+    _lock_workspace_roles(lock_too)
     return promoted
+
+
+def _record_refused_promotion(registration, refusal, actor, now):
+    """The workspace would not take this person: their history says why they are still waiting."""
+    history.record(
+        [
+            history.entry(
+                registration=registration,
+                action=HistoryAction.NOT_PROMOTED,
+                old_value=RegistrationStatus.WAITING,
+                new_value=RegistrationStatus.WAITING,
+                actor=actor,
+                reason=str(refusal.message),
+                when=now,
+            )
+        ]
+    )
 
 
 # --- events -------------------------------------------------------------------------------

@@ -396,7 +396,7 @@ def test_already_waiting_people_are_told_their_current_position_in_one_query(dja
     users = UserFactory.create_batch(6)
     service.register_users(session=session, users=users, role=Role.LEARNER)
 
-    with django_assert_max_num_queries(8):  # savepoints, lock, rows, ranks, seats: not one per person
+    with django_assert_max_num_queries(9):  # savepoints, locks (session, roles), rows, ranks, seats: not one per person
         again = service.register_users(session=session, users=users, role=Role.LEARNER)
 
     assert [o.result for o in again] == [Result.ALREADY_REGISTERED] * 6
