@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from cursus_xblock.backends import BaseWorkspaceBackend
-from cursus_xblock.backends.groups import group_name
-from cursus_xblock.models import Role
+from cursus_xblock.backends.groups import GroupsWorkspaceBackend, group_name
+from cursus_xblock.models import Registration, RegistrationStatus, Role
 from cursus_xblock.services import registration as service
 
 from .factories import SessionFactory, UserFactory
@@ -90,3 +90,25 @@ def test_item5_a_membership_left_over_is_reported_then_revoked_on_request(settin
     assert rows == [["ann", session.workspace_key, "collaborator", "held without registration", "revoked", ""]]
     assert members(session.workspace_key, "collaborator") == set()
     assert sync()[0] == []
+
+
+class CancelWhileLookingBackend(GroupsWorkspaceBackend):
+    """The groups backend, where a manager cancels ann's registration while the command looks."""
+
+    def role_holders(self, *, users, workspace_key, role):
+        holders = super().role_holders(users=users, workspace_key=workspace_key, role=role)
+        for registration in Registration.objects.filter(user__username="ann", status=RegistrationStatus.CONFIRMED):
+            service.unregister(registration=registration, reason="cancelled meanwhile")
+        return holders
+
+
+def test_item5_a_registration_cancelled_meanwhile_is_not_granted(registered_before, settings):
+    settings.CURSUS_WORKSPACE_BACKEND = "tests.test_sync_workspaces.CancelWhileLookingBackend"
+    key = registered_before.workspace_key
+
+    sync()
+
+    # ann was read as confirmed, then cancelled before the grant: the grant decides under the role
+    # lock from what is confirmed then, as the registration service does, so she gets nothing.
+    assert members(key, "collaborator") == set()
+    assert members(key, "manager") == {"tom"}

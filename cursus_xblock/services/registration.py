@@ -4,7 +4,7 @@ Every public function runs in one transaction. Sessions are locked (``SELECT …
 id order so two calls never deadlock) before seats are counted, so concurrent calls on
 PostgreSQL or MySQL cannot overbook. The workspace roles a call may give or take are locked
 next, one row per (person, workspace, role), because sessions sharing a workspace do not share a
-lock (``_lock_workspace_roles``). The time is read after the locks, so the dates written follow
+lock (``lock_workspace_roles``). The time is read after the locks, so the dates written follow
 the order in which calls got them. Each session is handled in its own savepoint: a workspace that
 refuses a user (``WorkspaceRefused``) turns into a refused outcome for that session alone, while
 any other error rolls the whole call back.
@@ -171,7 +171,7 @@ def unregister(*, registration, actor=None, reason=""):
     _set_status(registration, RegistrationStatus.CANCELLED, HistoryAction.CANCELLED, actor, reason, now)
     _cancel_event_registrations(registration, actor, reason, now)
     # Whether to keep the role is decided under its lock, taken in one statement with those of the
-    # people promoted into the freed seat (one order for all: see ``_lock_workspace_roles``).
+    # people promoted into the freed seat (one order for all: see ``lock_workspace_roles``).
     own_role = [_role_key(registration.user_id, session, registration.role)]
     if previous != RegistrationStatus.CONFIRMED:
         own_role = []
@@ -179,7 +179,7 @@ def unregister(*, registration, actor=None, reason=""):
     if registration.role == Role.LEARNER and previous in SEAT_STATUSES:
         promoted = _promote_waiting(session, actor, now, lock_too=own_role)
     else:
-        _lock_workspace_roles(own_role)
+        lock_workspace_roles(own_role)
     if own_role:
         _revoke_if_last(registration)
     return UnregisterOutcome(registration=registration, previous_status=previous, changed=True, promoted=promoted)
@@ -191,7 +191,7 @@ def validate(*, registration, actor=None, reason=""):
     (session,) = _lock_sessions([registration.session_id]).values()
     registration = _pending(registration)
     registration.session = session
-    _lock_workspace_roles([_role_key(registration.user_id, session, registration.role)])
+    lock_workspace_roles([_role_key(registration.user_id, session, registration.role)])
     now = timezone.now()
     _set_status(registration, RegistrationStatus.CONFIRMED, HistoryAction.VALIDATED, actor, reason, now)
     try:
@@ -337,15 +337,15 @@ def _unique_users(users):
 
 
 def _role_key(user_id, session, role):
-    """What ``_lock_workspace_roles`` locks for a registration of ``user_id`` in ``session`` as ``role``."""
+    """What ``lock_workspace_roles`` locks for a registration of ``user_id`` in ``session`` as ``role``."""
     return (user_id, session.workspace_key, workspace_role(role))
 
 
 def _lock_roles_of(users, sessions, role):
-    _lock_workspace_roles(_role_key(user.pk, session, role) for session in sessions for user in users)
+    lock_workspace_roles(_role_key(user.pk, session, role) for session in sessions for user in users)
 
 
-def _lock_workspace_roles(keys):
+def lock_workspace_roles(keys):
     """Lock the rows of these (user id, workspace key, workspace role), creating the missing ones.
 
     Taken before a role is given or before deciding to take it away, so such decisions for one
@@ -571,7 +571,7 @@ def _on_confirmed(session, registrations, actor, now, reason=""):
 def _revoke_if_last(registration):
     """Take the workspace role away unless another confirmed registration still grants it there.
 
-    Called holding the person's role lock (``_lock_workspace_roles``): the registrations read here
+    Called holding the person's role lock (``lock_workspace_roles``): the registrations read here
     cannot be confirmed or cancelled by another call until this one commits.
     """
     workspace_key = registration.session.workspace_key
@@ -624,7 +624,7 @@ def _promote_waiting(session, actor, now, *, lock_too=()):
         candidates = waiting.exclude(pk__in=tried) if tried else waiting
         batch = list(candidates if free is None else candidates[: free - len(promoted)])
         granting = batch if new_status == RegistrationStatus.CONFIRMED else []
-        _lock_workspace_roles([*lock_too, *(_role_key(r.user_id, session, r.role) for r in granting)])
+        lock_workspace_roles([*lock_too, *(_role_key(r.user_id, session, r.role) for r in granting)])
         lock_too = ()
         if not batch:
             break
@@ -643,7 +643,7 @@ def _promote_waiting(session, actor, now, *, lock_too=()):
                 _record_refused_promotion(registration, exc, actor, now)
                 continue
             promoted.append(registration)
-    _lock_workspace_roles(lock_too)
+    lock_workspace_roles(lock_too)
     return promoted
 
 

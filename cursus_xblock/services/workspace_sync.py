@@ -23,6 +23,7 @@ from django.db import transaction
 from ..backends import WorkspaceRefused, get_backend
 from ..conf import settings
 from ..models import Registration, RegistrationHistory, RegistrationStatus
+from .registration import lock_workspace_roles
 
 #: What was found (``Row.found``).
 HELD = "held"
@@ -40,6 +41,7 @@ REPORTED = "reported"
 REVOKED = "revoked"
 KEPT = "kept by the workspace"  # revoked, but the backend keeps it (Open edX: a course-team member's enrollment)
 WOULD_REVOKE = "would revoke"
+GONE = "none: no longer confirmed"  # cancelled while the command ran
 
 CHUNK = 500
 
@@ -167,6 +169,10 @@ def _grant(backend, workspace_key, ws_role, users, dry_run):
             continue
         try:
             with transaction.atomic():
+                if not dry_run:
+                    still = _still_granting(batch, workspace_key, ws_role)
+                    outcome.update((user.pk, (GONE, "")) for user in batch if user not in still)
+                    batch = still
                 call(users=batch, workspace_key=workspace_key, role=ws_role)
         except WorkspaceRefused as exc:
             if len(batch) == 1:
@@ -186,9 +192,30 @@ def _sync_orphans(backend, workspace_key, ws_role, users, dry_run, revoke_orphan
         return [Row(user, workspace_key, ws_role, HELD_WITHOUT_REGISTRATION, action) for user in orphans]
     for user in orphans:
         with transaction.atomic():
-            backend.revoke(user=user, workspace_key=workspace_key, role=ws_role)
+            if not _still_granting([user], workspace_key, ws_role):
+                backend.revoke(user=user, workspace_key=workspace_key, role=ws_role)
     kept = backend.role_holders(users=orphans, workspace_key=workspace_key, role=ws_role)
     return [
         Row(user, workspace_key, ws_role, HELD_WITHOUT_REGISTRATION, KEPT if user.pk in kept else REVOKED)
         for user in orphans
     ]
+
+
+def _still_granting(users, workspace_key, ws_role):
+    """Those of ``users`` whose confirmed registration grants the role, read under the role locks.
+
+    The registration service decides grants and revokes under the same (person, workspace, role)
+    locks, so a registration cancelled while this command ran is seen here, not granted again, and
+    a registration confirmed meanwhile keeps its role.
+    """
+    lock_workspace_roles((user.pk, workspace_key, ws_role) for user in users)
+    granting = [role for role, mapped in settings.WORKSPACE_ROLES.items() if mapped == ws_role]
+    confirmed = set(
+        Registration.objects.filter(
+            session__workspace_key=workspace_key,
+            role__in=granting,
+            status=RegistrationStatus.CONFIRMED,
+            user__in=[user.pk for user in users],
+        ).values_list("user_id", flat=True)
+    )
+    return [user for user in users if user.pk in confirmed]
