@@ -12,8 +12,9 @@ no second run of the server's main script. They talk over a socket pair, import 
 render a first page before taking documents, and are kept for the next document. On a
 certificate a warm worker's cost was lost in the noise of a busy machine (two runs of
 ``benchmarks/render_limits.py``: -134 ms and +47 ms on a 120-370 ms render; the socket carries a
-few kB); a cold start takes about 1.3-1.6 s, once per server process and after a kill. The ``cursus_xblock.documents`` and
-``weasyprint`` warnings a worker logs (refused resources …) are logged again in the calling process.
+few kB); a cold start takes about 1.3-1.6 s, once per server process and after a kill. The
+``cursus_xblock.documents`` and ``weasyprint`` warnings a worker logs (refused resources …) are
+logged again in the calling process.
 """
 
 import logging
