@@ -51,6 +51,14 @@ DEFAULTS = {
     # "cancel" their registrations in its sessions that have not ended (recorded in the history),
     # or "flag": only log a warning and leave them.
     "UNENROLLMENT_POLICY": "cancel",
+    # Most characters a document or message template may produce (its output, and what its
+    # filters, tags and loops produce along the way); past it the author is told it is too large.
+    "TEMPLATE_MAX_SIZE": 2_000_000,
+    # Most loop iterations (all {% for %} of one rendering together) a template may make.
+    "TEMPLATE_MAX_ITERATIONS": 50_000,
+    # Seconds a template may take to render, and its PDF to be made (by a worker process killed
+    # when it overruns). 0: no limit, and WeasyPrint runs in the calling process.
+    "RENDER_TIMEOUT": 30,
 }
 
 

@@ -9,6 +9,8 @@ import tempfile
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
+from cursus_xblock.db import sqlite_database
+
 # The learners' sign-in and the XBlock workbench (LOGIN_URL, WORKBENCH …), as in the demo.
 from demo.demo_host.workbench_settings import EXCLUDED_XBLOCKS, LOGIN_REDIRECT_URL, LOGIN_URL, WORKBENCH  # noqa: F401
 
@@ -35,6 +37,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crum.CurrentRequestUserMiddleware",  # the XBlock's viewer outside the LMS, as in the demo
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cursus_xblock.middleware.DatabaseBusyMiddleware",  # a lock past the timeout: 503, not 500
 ]
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
@@ -53,14 +56,14 @@ TEMPLATES = [
 
 TEST_DB = os.environ.get("CURSUS_TEST_DB", "sqlite")
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        # A file, not Django's shared in-memory test database: with the latter, the live server's
-        # threads and the test body all use one connection, which breaks when the browser makes two
-        # requests at once (a dialog's preview while its download is posted). With a file, each
-        # thread has its own connection, as in production. One file per run (process).
-        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"cursus-tests-{os.getpid()}.sqlite3")},
-    }
+    # A file, not Django's shared in-memory test database: with the latter, the live server's
+    # threads and the test body all use one connection, which breaks when the browser makes two
+    # requests at once (a dialog's preview while its download is posted). With a file, each
+    # thread has its own connection, as in production. One file per run (process). Concurrent
+    # writers wait for each other (BEGIN IMMEDIATE, busy timeout), as the README advises hosts.
+    "default": sqlite_database(
+        TEST={"NAME": os.path.join(tempfile.gettempdir(), f"cursus-tests-{os.getpid()}.sqlite3")}
+    )
 }
 # Started here, before Django opens any connection; tests/conftest.py stops it at the end.
 DB_SERVER = None

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 from .. import permissions
 from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
 from ..documents.render import render_pdf
-from ..documents.templating import TemplateError, compile_template, render_template
+from ..documents.templating import TemplateError, check_limits, compile_template, render_template
 from ..models import (
     BatchStatus,
     DocumentKind,
@@ -90,13 +90,22 @@ class DocumentTemplateForm(forms.ModelForm):
         self.fields["language"].choices = [("", "---------"), *choices]
 
     def clean(self):
+        """Each field compiles, and renders with sample data within the rendering limits.
+
+        The trial rendering refuses at once a template that would be too large or too long for
+        every person (``{{ "a"|center:"20000000" }}``); other rendering errors may depend on the
+        real data and are left to the preview.
+        """
         cleaned_data = super().clean()
+        kind, language = cleaned_data.get("kind"), cleaned_data.get("language")
         for name in COMPILED_FIELDS:
             source = cleaned_data.get(name)
             if not source:
                 continue
             try:
                 compile_template(source)
+                if kind and language:
+                    check_limits(source, sample_context(kind, language))
             except TemplateError as exc:
                 self.add_error(name, exc.describe())
         return cleaned_data

@@ -178,7 +178,23 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
     Resources are loaded by ``make_url_fetcher()``; refused ones are logged and left out. The same
     HTML gives the same bytes (no creation date unless the HTML has ``<meta name="dcterms.created">``).
     Raises ``RendererUnavailable`` when WeasyPrint or its libraries are missing.
+
+    Made within ``CURSUS_RENDER_TIMEOUT`` seconds by a worker process (``pdf_worker``), killed
+    when it overruns: then ``TemplateLimitExceeded`` says the template took too long. With the
+    setting at 0, made here by ``render_pdf_here``, without a time limit.
     """
+    _weasyprint()  # a missing WeasyPrint is reported by the caller's process
+    from ..conf import settings
+
+    if not settings.RENDER_TIMEOUT:
+        return render_pdf_here(html, css=css)
+    from . import pdf_worker
+
+    return pdf_worker.render(html, css)
+
+
+def render_pdf_here(html: str, *, css: str = "") -> bytes:
+    """``render_pdf`` in this process and thread, however long it takes (what a worker runs)."""
     weasyprint = _weasyprint()
     fetcher, font_config, base_css = _base_stylesheet()
     stylesheets = [base_css]

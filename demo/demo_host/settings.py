@@ -10,6 +10,8 @@ from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
+from cursus_xblock.db import sqlite_database
+
 # The learners' sign-in and the XBlock workbench (LOGIN_URL, WORKBENCH …).
 from .workbench_settings import EXCLUDED_XBLOCKS, LOGIN_REDIRECT_URL, LOGIN_URL, WORKBENCH  # noqa: F401
 
@@ -42,6 +44,8 @@ MIDDLEWARE = [
     # The request's user for the XBlock outside the LMS: in the workbench, the viewer is who signed in.
     "crum.CurrentRequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A database lock held past the timeout: a 503 saying "try again", not a 500.
+    "cursus_xblock.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -62,10 +66,9 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "demo_host.wsgi.application"
 
-# DEMO_DB_PATH: another SQLite file (tests/test_demo.py seeds a throwaway one).
-DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("DEMO_DB_PATH", BASE_DIR / "db.sqlite3")}
-}
+# DEMO_DB_PATH: another SQLite file (tests/test_demo.py seeds a throwaway one). Concurrent writers
+# wait for each other (BEGIN IMMEDIATE and a busy timeout) instead of failing "database is locked".
+DATABASES = {"default": sqlite_database(os.environ.get("DEMO_DB_PATH", BASE_DIR / "db.sqlite3"))}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
