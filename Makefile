@@ -1,5 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Everything else is a helper.
-.PHONY: demo test test-django42 test-django52 translations benchmarks clean
+.PHONY: demo test test-django42 test-django52 translations benchmarks dist clean
 
 DEMO_VENV := .venv
 PYTEST_ARGS ?=
@@ -15,7 +15,8 @@ demo:
 	@echo "XBlock workbench: http://127.0.0.1:8000/workbench/   (learner login: apprenant / apprenant)"
 	@cd demo && ../$(DEMO_VENV)/bin/python manage.py runserver 127.0.0.1:8000
 
-# The whole suite on each supported Django: SQLite, then a throwaway PostgreSQL and MariaDB.
+# The whole suite on each supported Django: SQLite, then a throwaway PostgreSQL and MariaDB. Each job
+# installs exactly the LMS's version of every package the LMS pins (requirements/constraints/).
 test: test-django42 test-django52
 
 test-django42:
@@ -31,6 +32,11 @@ test-django52:
 benchmarks:
 	@scripts/venv.sh .venv-django52 requirements/django52.txt python3.12
 	@for b in benchmarks/*.py; do .venv-django52/bin/python $$b; done
+
+# The sdist and the wheel in dist/, checked (README: Releasing a version).
+dist:
+	@scripts/venv.sh .venv-django52 requirements/django52.txt python3.12
+	@rm -rf dist && .venv-django52/bin/python -m build --no-isolation && .venv-django52/bin/twine check --strict dist/*
 
 clean:
 	rm -rf .venv .venv-django42 .venv-django52 demo/db.sqlite3 build dist *.egg-info

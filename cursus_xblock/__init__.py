@@ -1,3 +1,3 @@
 """Instructor-led training for Open edX, in the manner of Claroline Connect's Cursus module."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

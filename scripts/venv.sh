@@ -2,6 +2,9 @@
 # scripts/venv.sh DIR REQUIREMENTS [PYTHON...]: make (or refresh) a virtualenv with the pinned
 # requirements and this package installed in editable mode. Re-installs only when the
 # requirement files or setup.py changed since the last time (a stamp file records their hash).
+# A requirement file's `-c constraints/….txt` (the LMS's pins) wins over our own pins: see
+# scripts/requirements.py. DIR/cursus-requirements/ keeps what was installed from, which
+# tests/test_packaging.py reads to check that every constrained package is at the LMS's version.
 set -euo pipefail
 dir=$1; req=$2; shift 2
 cd "$(dirname "$0")/.."
@@ -23,14 +26,17 @@ done
 [ -n "$python" ] || { echo "Python 3.11 or newer is needed." >&2; exit 1; }
 
 stamp="$dir/.cursus-stamp"
-want=$(cat requirements/*.txt setup.py | sha256sum | cut -d' ' -f1)-$("$python" -c 'import sys; print(sys.version_info[:2])' | tr -d ' ')
+want=$(find requirements -name '*.txt' | sort | xargs cat setup.py scripts/requirements.py | sha256sum | cut -d' ' -f1)-$("$python" -c 'import sys; print(sys.version_info[:2])' | tr -d ' ')
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
   exit 0
 fi
 echo "Setting up $dir with $("$python" --version) and $req …"
 rm -rf "$dir"
 "$python" -m venv "$dir"
-"$dir/bin/python" -m pip install -q --disable-pip-version-check -U pip setuptools wheel
-"$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+"$python" scripts/requirements.py "$req" "$dir/cursus-requirements"
+# setuptools and wheel are pinned by the LMS too: installed under the same constraints.
+"$dir/bin/python" -m pip install -q --disable-pip-version-check -U pip
+"$dir/bin/python" -m pip install -q --disable-pip-version-check -U setuptools wheel -c "$dir/cursus-requirements/constraints.txt"
+"$dir/bin/python" -m pip install -q --disable-pip-version-check -r "$dir/cursus-requirements/requirements.txt"
 "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-deps -e .
 echo "$want" > "$stamp"

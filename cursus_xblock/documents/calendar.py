@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event, Timezone, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress, vUri
 
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
 DEFAULT_PRODUCT_ID = "-//cursus-xblock//Training sessions//EN"
@@ -72,7 +72,17 @@ class CalendarItem:
 
 
 def _address(email, name, **params):
-    return vCalAddress.new(email, cn=name or None, **params)
+    """A ``mailto:`` address with its parameters (``role="CHAIR"`` → ``ROLE=CHAIR``).
+
+    By hand rather than ``vCalAddress.new``, which the LMS's icalendar (6.3) does not have; the
+    result is the same (booleans as ``TRUE``/``FALSE``).
+    """
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    for key, value in params.items():
+        address.params[key.upper()] = ("TRUE" if value else "FALSE") if isinstance(value, bool) else value
+    return address
 
 
 def _vtimezone(name, items):
@@ -138,27 +148,31 @@ def build_calendar(
     events = []
     for item in items:
         zone = _zone(item.time_zone)
+        # Component.add throughout: icalendar 6.3 (the LMS's) has no summary, location, url,
+        # status, organizer or attendees attributes, and setting one there would silently write
+        # nothing (a Component takes any attribute).
         event = Event()
-        event.uid = item.uid
-        event.sequence = item.sequence
-        event.DTSTAMP = stamp
-        event.start = item.start.astimezone(zone)
-        event.end = item.end.astimezone(zone)
-        event.summary = item.summary
+        event.add("UID", item.uid)
+        event.add("SEQUENCE", item.sequence)
+        event.add("DTSTAMP", stamp)
+        event.add("DTSTART", item.start.astimezone(zone))
+        event.add("DTEND", item.end.astimezone(zone))
+        event.add("SUMMARY", item.summary)
         if item.location:
-            event.location = item.location
+            event.add("LOCATION", item.location)
         if item.description:
-            event.description = item.description
+            event.add("DESCRIPTION", item.description)
         if item.url:
-            event.url = item.url
+            event.add("URL", vUri(item.url))
         if method == "CANCEL":
-            event.status = "CANCELLED"
+            event.add("STATUS", "CANCELLED")
         if organizer_email:
-            event.organizer = _address(organizer_email, organizer_name)
+            event.add("ORGANIZER", _address(organizer_email, organizer_name))
         if attendee_email:
-            event.attendees = [
-                _address(attendee_email, attendee_name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp=False)
-            ]
+            event.add(
+                "ATTENDEE",
+                _address(attendee_email, attendee_name, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp=False),
+            )
         events.append(event)
 
     # VTIMEZONEs first (clients read them before the events referring to them), for the zones

@@ -20,7 +20,7 @@ import mimetypes
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.request import DataHandler, OpenerDirector, url2pathname
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -73,7 +73,7 @@ def _weasyprint():
         ) from exc
     except ImportError as exc:
         raise RendererUnavailable(
-            f"WeasyPrint is not installed ({exc}): pip install 'weasyprint>=68.1', and on Debian or Ubuntu "
+            f"WeasyPrint is not installed ({exc}): pip install 'weasyprint>=66.0', and on Debian or Ubuntu "
             f"apt-get install {SYSTEM_PACKAGES}"
         ) from exc
     return weasyprint
@@ -107,44 +107,81 @@ def _refuse(url, reason):
     raise RefusedURL(f"{reason}: {shown}")
 
 
+def _scheme(url):
+    return url.split(":", 1)[0].lower() if ":" in url else ""
+
+
+def _static_file(url):
+    """``(path, content type)`` of a ``file:`` URL inside ``STATIC_DIR``; refuses anything else."""
+    if _scheme(url) != "file":
+        _refuse(url, "only data: URLs and files of the app's static folder are allowed")
+    path = static_path(url)
+    if path is None:
+        _refuse(url, "not an existing file inside the app's static folder")
+    return path, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+#: Opens ``data:`` URLs and nothing else: no HTTP handler, so no request and no redirect.
+_DATA_OPENER = OpenerDirector()
+_DATA_OPENER.add_handler(DataHandler())
+
+
+def _legacy_fetcher(url):
+    """The fetcher for WeasyPrint before 68, where a fetcher is a function returning a dict.
+
+    The LMS pins tinycss2 1.4.0, which only WeasyPrint 66 and 67 accept, so this is the fetcher
+    that runs in Open edX today. Same rules as ``StaticOnlyURLFetcher``; an exception (the
+    ``RefusedURL``) makes WeasyPrint log the resource and leave it out.
+    """
+    if _scheme(url) == "data":
+        with _DATA_OPENER.open(url) as response:
+            return {
+                "string": response.read(),
+                "mime_type": response.headers.get_content_type(),
+                "encoding": response.headers.get_param("charset"),
+                "redirected_url": url,
+            }
+    path, content_type = _static_file(url)
+    # The resolved path as URL: relative URLs inside a stylesheet resolve against it.
+    return {"string": path.read_bytes(), "mime_type": content_type, "redirected_url": path.as_uri(), "path": str(path)}
+
+
 @functools.cache
 def _fetcher_class():
+    """``StaticOnlyURLFetcher`` on WeasyPrint 68 and later (``URLFetcher`` class), else ``None``."""
     urls = _weasyprint().urls
+    if not hasattr(urls, "URLFetcher"):
+        return None
 
     class StaticOnlyURLFetcher(urls.URLFetcher):
         """Serves ``data:`` URLs and files inside ``STATIC_DIR``; refuses and logs everything else.
 
         A refusal is a ``RefusedURL`` (a ``ValueError``): WeasyPrint leaves the resource out and
-        goes on, unless the fetcher was made with ``fail_on_errors=True``, which turns it into a
-        ``FatalURLFetchingError`` that stops the rendering.
+        goes on.
         """
 
-        def __init__(self, *, fail_on_errors=False):
+        def __init__(self):
             # The parent's opener only ever sees data: URLs, and never follows a redirect.
-            super().__init__(allowed_protocols={"data"}, allow_redirects=False, fail_on_errors=fail_on_errors)
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False)
 
         def fetch(self, url, headers=None):
-            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-            if scheme == "data":
+            if _scheme(url) == "data":
                 return super().fetch(url)
-            if scheme != "file":
-                _refuse(url, "only data: URLs and files of the app's static folder are allowed")
-            path = static_path(url)
-            if path is None:
-                _refuse(url, "not an existing file inside the app's static folder")
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            path, content_type = _static_file(url)
             # The resolved path as URL: WeasyPrint may read the file again from response.path.
             return urls.URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
     return StaticOnlyURLFetcher
 
 
-def make_url_fetcher(*, fail_on_errors=False):
+def make_url_fetcher():
     """A WeasyPrint URL fetcher that serves only ``data:`` URLs and files inside ``STATIC_DIR``.
 
-    ``fail_on_errors=True`` stops the rendering at the first refused or missing resource.
+    Whichever form the installed WeasyPrint takes: a ``URLFetcher`` instance (68 and later) or a
+    plain function (66 and 67, the versions that accept the LMS's tinycss2).
     """
-    return _fetcher_class()(fail_on_errors=fail_on_errors)
+    fetcher_class = _fetcher_class()
+    return _legacy_fetcher if fetcher_class is None else fetcher_class()
 
 
 # Per thread: a FontConfiguration wraps a Pango font map, which is not meant to be shared by

@@ -72,9 +72,29 @@ def test_the_image_gets_weasyprint_libraries_in_the_minimal_stage(default_env):
     assert f"apt install -y --no-install-recommends {PACKAGES}" in minimal
 
 
-def test_the_image_gets_the_package(default_env):
+def test_issue11_by_default_the_build_stops_and_says_how_to_install(default_env):
+    """Nothing named cursus-xblock is on the package index: the default installs nothing from it."""
     requirements = _stage((default_env / "build" / "openedx" / "Dockerfile").read_text(), "python-requirements")
-    assert "${PIP_COMMAND:-pip} install 'cursus-xblock'" in requirements
+    assert "install 'cursus-xblock'" not in requirements
+    assert "tutor mounts add /path/to/cursus-xblock' or set CURSUS_PIP_REQUIREMENT" in requirements
+    assert "exit 1" in requirements
+
+
+def test_a_mounted_working_copy_is_installed_by_tutor(render, tmp_path):
+    checkout = tmp_path / "cursus-xblock"
+    checkout.mkdir()
+    dockerfile = (render(f'MOUNTS=["{checkout}"]') / "build" / "openedx" / "Dockerfile").read_text()
+    assert "exit 1" not in _stage(dockerfile, "python-requirements")
+    assert 'install -e "/mnt/cursus-xblock"' in dockerfile
+
+
+def test_the_image_gets_the_requirement_given(render):
+    url = "git+https://git.example.org/training/cursus-xblock.git@v0.2.0"
+    requirements = _stage(
+        (render(f"CURSUS_PIP_REQUIREMENT={url}") / "build" / "openedx" / "Dockerfile").read_text(),
+        "python-requirements",
+    )
+    assert f"${{PIP_COMMAND:-pip}} install '{url}'" in requirements and "exit 1" not in requirements
 
 
 def test_an_operators_own_requirements_and_pin_are_kept(render):
@@ -90,6 +110,13 @@ def test_lms_and_studio_settings_select_the_backend_and_the_site(default_env, se
     assert BACKEND in settings
     assert 'CURSUS_SITE_URL = "https://lms.example.org"' in settings
     compile(settings, f"{service}/production.py", "exec")  # valid Python (it imports edx-platform: not run)
+
+
+@pytest.mark.parametrize("service", ["lms", "cms"])
+def test_issue11_under_tutor_dev_the_verification_links_carry_the_lms_port(default_env, service):
+    settings = (default_env / "apps" / "openedx" / "settings" / service / "development.py").read_text()
+    assert 'LMS_BASE = "lms.example.org:8000"' in settings
+    assert settings.index("CURSUS_SITE_URL = LMS_ROOT_URL") > settings.index("LMS_ROOT_URL =")
 
 
 def test_the_self_enrollment_filter_is_off_by_default(default_env):

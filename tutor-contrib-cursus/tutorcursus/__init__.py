@@ -1,3 +1,3 @@
 """Tutor plugin for cursus-xblock: instructor-led training sessions in Open edX."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,7 +1,10 @@
 """Installs cursus-xblock into the Open edX images and configures the LMS and Studio for it.
 
-* the Python package, from ``CURSUS_PIP_REQUIREMENT`` (default ``cursus-xblock``; a pinned version
-  or a git URL will do), installed after edx-platform's requirements;
+* the Python package: a working copy added with ``tutor mounts add /path/to/cursus-xblock`` (Tutor
+  installs it in the image), or ``CURSUS_PIP_REQUIREMENT`` (a wheel's URL, a git URL of the
+  repository, or ``cursus-xblock==X.Y.Z`` once a release is on the package index), installed after
+  edx-platform's requirements. The default is empty: nothing named cursus-xblock is published yet,
+  and with neither a mount nor a requirement the image build stops and says so;
 * the system libraries WeasyPrint needs to make the PDF invitations and certificates (Pango,
   HarfBuzz's subsetter) and a font, in the ``minimal`` stage every Open edX image starts from;
 * the settings: the Open edX workspace backend and the root of verification links in the LMS and
@@ -18,7 +21,7 @@ from . import __version__
 hooks.Filters.CONFIG_DEFAULTS.add_items(
     [
         ("CURSUS_VERSION", __version__),
-        ("CURSUS_PIP_REQUIREMENT", "cursus-xblock"),
+        ("CURSUS_PIP_REQUIREMENT", ""),
         ("CURSUS_PREVENT_SELF_ENROLLMENT", False),
     ]
 )
@@ -37,8 +40,15 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\
 # Not through OPENEDX_EXTRA_PIP_REQUIREMENTS: an operator who sets that list in config.yml would
 # silently drop us from it. PIP_COMMAND is "uv pip" in recent images, unset in older ones.
 DOCKERFILE_REQUIREMENTS = """# cursus-xblock
+{% if CURSUS_PIP_REQUIREMENT -%}
 RUN --mount=type=cache,target=/openedx/.cache/pip,sharing=shared \\
-    ${PIP_COMMAND:-pip} install '{{ CURSUS_PIP_REQUIREMENT }}'"""
+    ${PIP_COMMAND:-pip} install '{{ CURSUS_PIP_REQUIREMENT }}'
+{%- elif "cursus-xblock" not in iter_mounted_directories(MOUNTS, "openedx") -%}
+RUN echo "cursus-xblock: run 'tutor mounts add /path/to/cursus-xblock' or set CURSUS_PIP_REQUIREMENT" \\
+    "(a wheel URL, a git URL of the repository, or cursus-xblock==X.Y.Z once published)" >&2 && exit 1
+{%- else -%}
+# installed from the mounted working copy (tutor mounts add …/cursus-xblock)
+{%- endif %}"""
 
 COMMON_SETTINGS = """# --- cursus-xblock
 CURSUS_WORKSPACE_BACKEND = "cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend"
@@ -56,8 +66,15 @@ if "cursus_xblock.openedx.filters.PreventSelfEnrollment" not in _cursus_pipeline
 {% endif -%}
 # --- end cursus-xblock: self-enrollment filter"""
 
+# `tutor dev` serves the LMS on port 8000 (LMS_ROOT_URL in Tutor's development settings): the
+# verification links in the PDFs must carry it.
+DEVELOPMENT_SETTINGS = """# --- cursus-xblock
+CURSUS_SITE_URL = LMS_ROOT_URL
+# --- end cursus-xblock"""
+
 hooks.Filters.ENV_PATCHES.add_items(
     [
+        ("openedx-development-settings", DEVELOPMENT_SETTINGS),
         ("openedx-dockerfile-minimal", DOCKERFILE_MINIMAL),
         ("openedx-dockerfile-post-python-requirements", DOCKERFILE_REQUIREMENTS),
         ("openedx-lms-common-settings", COMMON_SETTINGS),
