@@ -2,7 +2,7 @@
 
 from django.db.models import F, Q
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -11,12 +11,10 @@ from ..models import Course, EventRegistrationType
 from ..models import seats_left as free_seats
 from . import examples, queries
 from .base import MAX_ID, ApiView, get_or_404
-from .schema import document, errors, paginated
+from .schema import SESSION_ID, document, errors, paginated
 from .serializers import SessionSerializer
 
 MAX_SEARCH = 200
-
-SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, examples=[examples.SESSION_ID])
 
 
 def _words(text):

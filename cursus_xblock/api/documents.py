@@ -24,8 +24,7 @@ from . import examples
 from .base import ApiView, get_or_404, user_or_404
 from .exceptions import NOT_FOUND
 from .permissions import IsSelfOrTrainingManager, IsTrainingManager
-from .registrations import USERNAME
-from .schema import document, errors
+from .schema import USERNAME, document, errors
 from .serializers import IdField, IssuedDocumentSerializer
 
 UNKNOWN_EVENT = _("There is no event with this id.")

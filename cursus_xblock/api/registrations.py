@@ -7,7 +7,7 @@ unregisters themselves from a session that has started.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -21,7 +21,7 @@ from . import examples, queries
 from .base import MAX_ID, ApiView, get_or_404, user_or_404
 from .exceptions import ALREADY_REGISTERED, REFUSAL_CODES, ApiError, refusal_error
 from .permissions import IsTrainingManager
-from .schema import document, errors, paginated
+from .schema import USERNAME, document, errors, paginated
 from .serializers import IdField, ReasonField, RegistrationSerializer
 from .throttling import SELF_REGISTRATION_SCOPE, SelfRegistrationThrottle
 
@@ -169,14 +169,6 @@ class SelfRegistrationSerializer(serializers.Serializer):
 
 
 # --- any user's, for administrators ----------------------------------------------------------------
-
-USERNAME = OpenApiParameter(
-    "username",
-    str,
-    OpenApiParameter.PATH,
-    description="The person's username.",
-    examples=[examples.USERNAME],
-)
 
 
 class UserRegistrationListApi(ApiView):

@@ -16,7 +16,7 @@ from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, safe_ref
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -25,6 +25,7 @@ from rest_framework.renderers import TemplateHTMLRenderer
 from .. import __version__
 from ..models import Attendance, DocumentKind, EventRegistrationType, RegistrationStatus, Role, SessionStatus
 from ..services.outcomes import Result
+from . import examples
 from .exceptions import CODES
 from .serializers import ErrorSerializer
 
@@ -100,6 +101,11 @@ def document(**kwargs):
 
     return decorator
 
+
+SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, examples=[examples.SESSION_ID])
+USERNAME = OpenApiParameter(
+    "username", str, OpenApiParameter.PATH, description="The person's username.", examples=[examples.USERNAME]
+)
 
 _STANDARD_ERRORS = {
     400: ("Invalid input.", "invalid", "The request is invalid: page_size: A valid integer is required."),
