@@ -1,8 +1,7 @@
-"""What every API view shares: JSON in, the error shape, pagination, lookups, one view per operation.
+"""What every API view shares: JSON in, the error shape, pagination, lookups.
 
-``route(get=ListApi, post=CreateApi)`` serves one URL with one ``APIView`` per HTTP method, so each
-operation keeps its own permissions, throttles and nested Input/Output serializers (HackSoft's
-style) while the URLs stay those of a REST resource. The schema generator knows about it.
+One ``APIView`` per resource (URL), one method per operation: DRF answers the methods a view does
+not have with a JSON 405 naming those it has, and the schema generator sees each method as is.
 """
 
 from django.contrib.auth import get_user_model
@@ -75,34 +74,3 @@ class UnknownPathApi(ApiView):
             if resolved is not None and getattr(resolved.func, "cls", None) is not UnknownPathApi:
                 raise NotFound(NO_TRAILING_SLASH, code="not_found")
         raise NotFound(NO_SUCH_PATH, code="not_found")
-
-
-class _MethodNotAllowed(ApiView):
-    """Answers the methods nobody routed: a JSON 405 naming those that are."""
-
-    permission_classes = []
-    methods = ()
-
-    @property
-    def allowed_methods(self):
-        return [method.upper() for method in self.methods]
-
-
-def route(**operations):
-    """One URL, one ``APIView`` per HTTP method: ``route(get=SessionListApi, post=…)``."""
-    views = {method.lower(): view.as_view() for method, view in operations.items()}
-    methods = list(views)
-    if "get" in views:
-        views["head"] = views["get"]
-    views["options"] = next(iter(views.values()))
-    not_allowed = _MethodNotAllowed.as_view(methods=[*methods, "options"])
-
-    def view(request, *args, **kwargs):
-        return views.get(request.method.lower(), not_allowed)(request, *args, **kwargs)
-
-    view.csrf_exempt = True  # as APIView.as_view(): SessionAuthentication checks CSRF itself
-    # For the schema generator (schema.RoutedEndpointEnumerator): which methods, and whose they are.
-    view.cls = type("Route", (APIView,), dict.fromkeys(methods, lambda self, request, *args, **kwargs: None))
-    view.initkwargs = {}
-    view.operations = {method.upper(): views[method] for method in methods}
-    return view

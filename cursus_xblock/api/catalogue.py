@@ -2,66 +2,19 @@
 
 from django.db.models import F, Q
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..models import Course, EventRegistrationType
 from ..models import seats_left as free_seats
-from . import queries
+from . import examples, queries
 from .base import MAX_ID, ApiView, get_or_404
-from .schema import document, errors, page_example, paginated
+from .schema import SESSION_ID, document, errors, paginated
 from .serializers import SessionSerializer
 
 MAX_SEARCH = 200
-
-COURSE_EXAMPLE = {
-    "id": 3,
-    "code": "SST-01",
-    "title": "Sauveteur secouriste du travail",
-    "description": "Deux jours pour apprendre les gestes qui sauvent.",
-}
-SESSION_EXAMPLE = {
-    "id": 12,
-    "code": "SST-2026-06-LYON",
-    "name": "SST — Lyon, juin 2026",
-    "description": "",
-    "course": {"id": 3, "code": "SST-01", "title": "Sauveteur secouriste du travail"},
-    "start": "2026-06-08T07:00:00Z",
-    "end": "2026-06-09T15:30:00Z",
-    "time_zone": "Europe/Paris",
-    "place": "Lyon, salle Molière",
-    "status": "open",
-    "workspace_key": "course-v1:Org+SST+2026_06",
-    "capacity": 12,
-    "seats_taken": 9,
-    "seats_left": 3,
-    "registration": {
-        "open": True,
-        "refusal": None,
-        "self_registration": True,
-        "self_unregistration": True,
-        "validation_required": False,
-        "waiting_list_enabled": True,
-    },
-}
-EVENT_EXAMPLE = {
-    "id": 40,
-    "name": "Jour 1 — les gestes",
-    "description": "",
-    "start": "2026-06-08T07:00:00Z",
-    "end": "2026-06-08T15:30:00Z",
-    "place": "Lyon, salle Molière",
-    "registration_type": "auto",
-    "capacity": None,
-    "seats_left": None,
-}
-
-
-SESSION_ID = OpenApiParameter(
-    "session_id", int, OpenApiParameter.PATH, examples=[OpenApiExample("A session", value=12)]
-)
 
 
 def _words(text):
@@ -91,7 +44,7 @@ class CourseListApi(ApiView):
         summary="List training courses",
         parameters=[FilterSerializer],
         responses={200: paginated(OutputSerializer, "Course"), **errors(400, 401, 403, 404)},
-        examples=[page_example("A page of courses", COURSE_EXAMPLE)],
+        examples=examples.COURSES_LIST,
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params.dict())
@@ -128,7 +81,7 @@ class SessionListApi(ApiView):
         description="In date order, each with its seats and how to register. Filters combine.",
         parameters=[FilterSerializer],
         responses={200: paginated(SessionSerializer, "Session"), **errors(400, 401, 403, 404)},
-        examples=[page_example("Upcoming sessions with seats", SESSION_EXAMPLE)],
+        examples=examples.SESSIONS_LIST,
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params.dict())
@@ -164,7 +117,7 @@ class SessionDetailApi(ApiView):
         summary="One session",
         parameters=[SESSION_ID],
         responses={200: SessionSerializer, **errors(401, 403, 404)},
-        examples=[OpenApiExample("A session", value=SESSION_EXAMPLE, response_only=True)],
+        examples=examples.SESSION_RETRIEVE,
     )
     def get(self, request, session_id):
         session = get_or_404(queries.sessions(), pk=session_id)
@@ -201,7 +154,7 @@ class SessionEventListApi(ApiView):
         summary="List the events (séances) of a session",
         parameters=[SESSION_ID],
         responses={200: paginated(OutputSerializer, "Event"), **errors(400, 401, 403, 404)},
-        examples=[page_example("The first day of a session", EVENT_EXAMPLE)],
+        examples=examples.SESSION_EVENTS_LIST,
     )
     def get(self, request, session_id):
         session = get_or_404(queries.sessions(), pk=session_id)

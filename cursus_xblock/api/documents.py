@@ -10,7 +10,7 @@ import io
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -20,12 +20,12 @@ from rest_framework.response import Response
 from .. import permissions
 from ..models import DocumentKind, DocumentTemplate, Event, IssuedDocument, Registration
 from ..services import documents as documents_service
-from .base import MAX_ID, ApiView, get_or_404, user_or_404
+from . import examples
+from .base import ApiView, get_or_404, user_or_404
 from .exceptions import NOT_FOUND
 from .permissions import IsSelfOrTrainingManager, IsTrainingManager
-from .registrations import USERNAME
-from .schema import document, errors
-from .serializers import IssuedDocumentSerializer
+from .schema import USERNAME, document, errors
+from .serializers import IdField, IssuedDocumentSerializer
 
 UNKNOWN_EVENT = _("There is no event with this id.")
 UNKNOWN_TEMPLATE = _("There is no template with this id.")
@@ -33,37 +33,24 @@ FILE_MISSING = _("The file of this document is no longer stored.")
 #: Verification codes are 16 characters; anything much longer is not one.
 MAX_CODE = 32
 
-ISSUED_EXAMPLE = {
-    "id": 88,
-    "kind": "session_certificate",
-    "registration": 731,
-    "event": None,
-    "holder": "Éloïse Lefèvre",
-    "filename": "lefevre_eloise_session_certificate.pdf",
-    "media_type": "application/pdf",
-    "size": 48213,
-    "sha256": "3f1c0a5b8d2e4f6a7b9c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a",
-    "issued_at": "2026-06-09T16:02:11Z",
-    "emailed_at": None,
-    "verification_code": "K7M2Q9XW4T8RHP3N",
-    "verification_url": "https://lms.example.org/cursus/verify/K7M2Q9XW4T8RHP3N/",
-    "download_url": "https://lms.example.org/cursus/api/v1/documents/88/download/",
-}
-
 
 class DocumentIssueApi(ApiView):
     permission_classes = [IsTrainingManager]
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=DocumentKind.choices)
-        event = serializers.IntegerField(
-            required=False, allow_null=True, min_value=1, max_value=MAX_ID, help_text="For event documents."
-        )
-        template = serializers.IntegerField(
+        event = IdField(
+            queryset=Event.objects.all(),
             required=False,
             allow_null=True,
-            min_value=1,
-            max_value=MAX_ID,
+            error_messages={"does_not_exist": UNKNOWN_EVENT},
+            help_text="For event documents.",
+        )
+        template = IdField(
+            queryset=DocumentTemplate.objects.all(),
+            required=False,
+            allow_null=True,
+            error_messages={"does_not_exist": UNKNOWN_TEMPLATE},
             help_text="A template id; by default the default template of the kind in the person's language.",
         )
         language = serializers.CharField(
@@ -73,22 +60,6 @@ class DocumentIssueApi(ApiView):
 
         class Meta:
             ref_name = "DocumentIssue"
-
-        def validate_event(self, pk):
-            if pk is None:
-                return None
-            event = Event.objects.filter(pk=pk).first()
-            if event is None:
-                raise serializers.ValidationError(UNKNOWN_EVENT)
-            return event
-
-        def validate_template(self, pk):
-            if pk is None:
-                return None
-            template = DocumentTemplate.objects.filter(pk=pk).first()
-            if template is None:
-                raise serializers.ValidationError(UNKNOWN_TEMPLATE)
-            return template
 
     OutputSerializer = IssuedDocumentSerializer
 
@@ -104,36 +75,9 @@ class DocumentIssueApi(ApiView):
         request=InputSerializer,
         responses={
             201: IssuedDocumentSerializer,
-            **errors(
-                400,
-                401,
-                403,
-                404,
-                409,
-                examples={
-                    400: [
-                        ("invalid", "The request is invalid: kind: “diploma” is not a valid choice."),
-                        ("event_required", "Choose the event this document is about."),
-                    ],
-                    409: [
-                        (
-                            "not_started",
-                            "A certificate of attendance can only be issued once the session or event has started.",
-                        ),
-                        ("no_template", "There is no template for this kind of document yet: create one in the admin."),
-                    ],
-                },
-            ),
+            **errors(400, 401, 403, 404, 409, examples=examples.DOCUMENT_ISSUE_ERRORS),
         },
-        examples=[
-            OpenApiExample("A session certificate", value={"kind": "session_certificate"}, request_only=True),
-            OpenApiExample(
-                "An event invitation, e-mailed",
-                value={"kind": "event_invitation", "event": 40, "send_email": True},
-                request_only=True,
-            ),
-            OpenApiExample("Issued", value=ISSUED_EXAMPLE, response_only=True, status_codes=["201"]),
-        ],
+        examples=examples.DOCUMENT_ISSUE,
     )
     def post(self, request, username, registration_id):
         user = user_or_404(username)
@@ -194,9 +138,7 @@ class DocumentDownloadApi(ApiView):
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment."),
             **{
                 (code, "application/json"): response
-                for code, response in errors(
-                    401, 403, 404, examples={403: [("permission_denied", "This belongs to someone else.")]}
-                ).items()
+                for code, response in errors(401, 403, 404, examples=examples.DOCUMENT_DOWNLOAD_ERRORS).items()
             },
         },
     )
@@ -249,27 +191,7 @@ class DocumentVerifyApi(ApiView):
             )
         ],
         responses={200: OutputSerializer, **errors(404)},
-        examples=[
-            OpenApiExample(
-                "A certificate",
-                value={
-                    "code": "K7M2Q9XW4T8RHP3N",
-                    "holder": "Éloïse Lefèvre",
-                    "kind": "session_certificate",
-                    "kind_label": "Session certificate of attendance",
-                    "details": {
-                        "course": "Sauveteur secouriste du travail [SST-01]",
-                        "session": "SST — Lyon, juin 2026 [SST-2026-06-LYON]",
-                        "start": "2026-06-08T09:00:00+02:00",
-                        "end": "2026-06-09T17:30:00+02:00",
-                        "time_zone": "Europe/Paris",
-                    },
-                    "dates": "06/08/2026 09:00 – 06/09/2026 17:30 (Europe/Paris)",
-                    "issued_at": "2026-06-09T16:02:11Z",
-                },
-                response_only=True,
-            )
-        ],
+        examples=examples.VERIFICATION,
     )
     def get(self, request, code):
         if len(code) > MAX_CODE or "\x00" in code:

@@ -21,6 +21,7 @@ from ..services.outcomes import Refusal, RegistrationError
 
 INVALID = _("The request is invalid: %(details)s")
 NOT_FOUND = exceptions.NotFound.default_detail  # DRF's « Not found. », in DRF's catalogue
+ALREADY_REGISTERED = _("You are already registered in this session.")
 
 #: Why the registration service refused a session, as API codes (bulk outcomes and errors alike).
 REFUSAL_CODES = {

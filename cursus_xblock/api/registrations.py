@@ -7,7 +7,7 @@ unregisters themselves from a session that has started.
 """
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -16,19 +16,13 @@ from rest_framework.response import Response
 from .. import permissions
 from ..models import Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
-from ..services.outcomes import (
-    NO_SELF_REGISTRATION,
-    NO_SELF_UNREGISTRATION,
-    SESSION_STARTED,
-    RegistrationError,
-    Result,
-)
-from . import queries
+from ..services.outcomes import RegistrationError, Result
+from . import examples, queries
 from .base import MAX_ID, ApiView, get_or_404, user_or_404
-from .exceptions import REFUSAL_CODES, ApiError, refusal_error
+from .exceptions import ALREADY_REGISTERED, REFUSAL_CODES, ApiError, refusal_error
 from .permissions import IsTrainingManager
-from .schema import document, errors, page_example, paginated
-from .serializers import ReasonField, RegistrationSerializer
+from .schema import USERNAME, document, errors, paginated
+from .serializers import IdField, ReasonField, RegistrationSerializer
 from .throttling import SELF_REGISTRATION_SCOPE, SelfRegistrationThrottle
 
 #: At most this many sessions in one bulk registration (as the admin picker).
@@ -37,50 +31,6 @@ MAX_SESSIONS = 100
 UNKNOWN_SESSIONS = _("Unknown sessions: %(ids)s.")
 UNKNOWN_SESSION = _("There is no session with this id.")
 NOT_MANAGED = _("You do not manage these sessions (another organization's): %(ids)s.")
-ALREADY_REGISTERED = _("You are already registered in this session.")
-
-REGISTRATION_EXAMPLE = {
-    "id": 731,
-    "role": "learner",
-    "status": "confirmed",
-    "position": None,
-    "registered_at": "2026-05-02T08:14:03Z",
-    "session": {
-        "id": 12,
-        "code": "SST-2026-06-LYON",
-        "name": "SST — Lyon, juin 2026",
-        "course": {"id": 3, "code": "SST-01", "title": "Sauveteur secouriste du travail"},
-        "start": "2026-06-08T07:00:00Z",
-        "end": "2026-06-09T15:30:00Z",
-        "time_zone": "Europe/Paris",
-        "place": "Lyon, salle Molière",
-        "status": "open",
-        "self_unregistration": True,
-    },
-    "events": [
-        {
-            "id": 40,
-            "name": "Jour 1 — les gestes",
-            "start": "2026-06-08T07:00:00Z",
-            "end": "2026-06-08T15:30:00Z",
-            "place": "Lyon, salle Molière",
-            "registration_type": "auto",
-            "status": "confirmed",
-            "attendance": "unknown",
-        }
-    ],
-    "documents": [
-        {
-            "id": 88,
-            "kind": "session_invitation",
-            "event": None,
-            "issued_at": "2026-05-02T08:15:40Z",
-            "filename": "lefevre_eloise_session_invitation.pdf",
-            "download_url": "https://lms.example.org/cursus/api/v1/documents/88/download/",
-        }
-    ],
-}
-WAITING_EXAMPLE = {**REGISTRATION_EXAMPLE, "status": "waiting", "position": 2, "events": [], "documents": []}
 
 
 class FilterSerializer(serializers.Serializer):
@@ -168,20 +118,61 @@ def _list(view, request, user, *, viewer=None):
     return view.paginate(found, RegistrationSerializer, prepare=queries.attach_details)
 
 
-# --- any user's, for administrators ----------------------------------------------------------------
+class BulkRegistrationSerializer(serializers.Serializer):
+    sessions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_SESSIONS,
+        help_text="Session ids; one outcome per session, in this order (repeats count once).",
+    )
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.LEARNER)
+    reason = ReasonField()
 
-USERNAME = OpenApiParameter(
-    "username",
-    str,
-    OpenApiParameter.PATH,
-    description="The person's username.",
-    examples=[OpenApiExample("A learner", value="eloise.lefevre")],
-)
+    class Meta:
+        ref_name = "BulkRegistration"
+
+    def validate_sessions(self, ids):
+        # Not PrimaryKeyRelatedField(many=True): one query for up to MAX_SESSIONS ids, and every
+        # unknown id named in one message, as the admin's picker does.
+        ids = list(dict.fromkeys(ids))
+        known = set(Session.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [pk for pk in ids if pk not in known]
+        if unknown:
+            raise serializers.ValidationError(UNKNOWN_SESSIONS % {"ids": ", ".join(map(str, unknown))})
+        return ids
+
+
+class BulkRegistrationResultSerializer(serializers.Serializer):
+    user = serializers.CharField(help_text="The username.")
+    outcomes = OutcomeSerializer(many=True)
+
+    class Meta:
+        ref_name = "BulkRegistrationResult"
+
+
+class UserUnregistrationSerializer(UnregisterOutputSerializer):
+    promoted = PromotedSerializer(many=True, help_text="Who took the freed seat from the waiting list.")
+
+    class Meta:
+        ref_name = "UserUnregistration"
+
+
+class SelfRegistrationSerializer(serializers.Serializer):
+    session = IdField(
+        queryset=Session.objects.all(),
+        error_messages={"does_not_exist": UNKNOWN_SESSION},
+        help_text="The session's id.",
+    )
+
+    class Meta:
+        ref_name = "SelfRegistration"
+
+
+# --- any user's, for administrators ----------------------------------------------------------------
 
 
 class UserRegistrationListApi(ApiView):
     permission_classes = [IsTrainingManager]
-    OutputSerializer = RegistrationSerializer
 
     @document(
         operation_id="users_registrations_list",
@@ -190,42 +181,10 @@ class UserRegistrationListApi(ApiView):
         description="As learner and as trainer, with the session's events and the documents issued.",
         parameters=[USERNAME, FilterSerializer],
         responses={200: paginated(RegistrationSerializer, "Registration"), **errors(400, 401, 403, 404)},
-        examples=[page_example("One confirmed registration", REGISTRATION_EXAMPLE)],
+        examples=examples.REGISTRATIONS_LIST,
     )
     def get(self, request, username):
         return _list(self, request, user_or_404(username), viewer=request.user)
-
-
-class UserRegistrationCreateApi(ApiView):
-    permission_classes = [IsTrainingManager]
-
-    class InputSerializer(serializers.Serializer):
-        sessions = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-            min_length=1,
-            max_length=MAX_SESSIONS,
-            help_text="Session ids; one outcome per session, in this order (repeats count once).",
-        )
-        role = serializers.ChoiceField(choices=Role.choices, default=Role.LEARNER)
-        reason = ReasonField()
-
-        class Meta:
-            ref_name = "BulkRegistration"
-
-        def validate_sessions(self, ids):
-            ids = list(dict.fromkeys(ids))
-            known = set(Session.objects.filter(pk__in=ids).values_list("pk", flat=True))
-            unknown = [pk for pk in ids if pk not in known]
-            if unknown:
-                raise serializers.ValidationError(UNKNOWN_SESSIONS % {"ids": ", ".join(map(str, unknown))})
-            return ids
-
-    class OutputSerializer(serializers.Serializer):
-        user = serializers.CharField(help_text="The username.")
-        outcomes = OutcomeSerializer(many=True)
-
-        class Meta:
-            ref_name = "BulkRegistrationResult"
 
     @document(
         operation_id="users_registrations_create",
@@ -237,57 +196,13 @@ class UserRegistrationCreateApi(ApiView):
             "outcome, not an error: the other sessions are registered."
         ),
         parameters=[USERNAME],
-        request=InputSerializer,
-        responses={200: OutputSerializer, **errors(400, 401, 403, 404)},
-        examples=[
-            OpenApiExample(
-                "Three sessions",
-                value={"sessions": [12, 15, 19], "role": "learner", "reason": "Plan de formation 2026"},
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Registered, waiting, refused",
-                value={
-                    "user": "eloise.lefevre",
-                    "outcomes": [
-                        {
-                            "session": 12,
-                            "session_code": "SST-2026-06-LYON",
-                            "result": "registered",
-                            "refusal": None,
-                            "message": "Éloïse Lefèvre is registered for SST — Lyon, juin 2026 [SST-2026-06-LYON].",
-                            "position": None,
-                            "registration": 731,
-                        },
-                        {
-                            "session": 15,
-                            "session_code": "SST-2026-09-PARIS",
-                            "result": "waiting",
-                            "refusal": None,
-                            "message": "Éloïse Lefèvre is on the waiting list of SST — Paris [SST-2026-09-PARIS] "
-                            "(position 2).",
-                            "position": 2,
-                            "registration": 732,
-                        },
-                        {
-                            "session": 19,
-                            "session_code": "SST-2026-03-NICE",
-                            "result": "refused",
-                            "refusal": "session_ended",
-                            "message": "Éloïse Lefèvre could not be registered in SST — Nice [SST-2026-03-NICE]: "
-                            "This session has ended.",
-                            "position": None,
-                            "registration": None,
-                        },
-                    ],
-                },
-                response_only=True,
-            ),
-        ],
+        request=BulkRegistrationSerializer,
+        responses={200: BulkRegistrationResultSerializer, **errors(400, 401, 403, 404)},
+        examples=examples.BULK_REGISTRATION,
     )
     def post(self, request, username):
         user = user_or_404(username)
-        data = _read(self.InputSerializer, request.data)
+        data = _read(BulkRegistrationSerializer, request.data)
         managed = permissions.managed_ids(request.user, Session, data["sessions"])
         outside = [pk for pk in data["sessions"] if pk not in managed]
         if outside:
@@ -296,17 +211,11 @@ class UserRegistrationCreateApi(ApiView):
             user=user, sessions=data["sessions"], role=data["role"], actor=request.user, reason=data.get("reason", "")
         )
         result = {"user": user.get_username(), "outcomes": outcomes}
-        return Response(self.OutputSerializer(result).data)
+        return Response(BulkRegistrationResultSerializer(result).data)
 
 
 class UserRegistrationDeleteApi(ApiView):
     permission_classes = [IsTrainingManager]
-
-    class OutputSerializer(UnregisterOutputSerializer):
-        promoted = PromotedSerializer(many=True, help_text="Who took the freed seat from the waiting list.")
-
-        class Meta:
-            ref_name = "UserUnregistration"
 
     @document(
         operation_id="users_registrations_destroy",
@@ -317,19 +226,8 @@ class UserRegistrationDeleteApi(ApiView):
             "the freed seat goes to the waiting list. Already cancelled: nothing changes (`changed` false)."
         ),
         parameters=[USERNAME, ReasonSerializer],
-        responses={200: OutputSerializer, **errors(400, 401, 403, 404)},
-        examples=[
-            OpenApiExample(
-                "Unregistered; the first on the waiting list took the seat",
-                value={
-                    "changed": True,
-                    "previous_status": "confirmed",
-                    "registration": {**REGISTRATION_EXAMPLE, "status": "cancelled", "events": [], "documents": []},
-                    "promoted": [{"registration": 745, "username": "hugo.moreau", "status": "confirmed"}],
-                },
-                response_only=True,
-            )
-        ],
+        responses={200: UserUnregistrationSerializer, **errors(400, 401, 403, 404)},
+        examples=examples.USER_UNREGISTRATION,
     )
     def delete(self, request, username, registration_id):
         user = user_or_404(username)
@@ -353,19 +251,31 @@ class UserRegistrationDeleteApi(ApiView):
 # --- one's own -----------------------------------------------------------------------------------------
 
 
-class SelfServiceApi(ApiView):
-    """Self-registration and self-unregistration: throttled per person (``throttling.py``)."""
+class SelfServiceThrottled:
+    """Self-registration and self-unregistration are throttled per person (``throttling.py``).
 
-    permission_classes = [IsAuthenticated]
-    throttle_scope = SELF_REGISTRATION_SCOPE
+    ``self_service_methods`` says which methods of the view count (``None``: all of them), so
+    reading one's own list is not.
+    """
+
+    self_service_methods = None
+
+    def _self_service(self):
+        return self.self_service_methods is None or self.request.method in self.self_service_methods
+
+    @property
+    def throttle_scope(self):
+        # For the host's ScopedRateThrottle, if it has one: the same scope as our own throttle.
+        return SELF_REGISTRATION_SCOPE if self._self_service() else None
 
     def get_throttles(self):
-        return [*super().get_throttles(), SelfRegistrationThrottle()]
+        throttles = super().get_throttles()
+        return [*throttles, SelfRegistrationThrottle()] if self._self_service() else throttles
 
 
-class MyRegistrationListApi(ApiView):
+class MyRegistrationListApi(SelfServiceThrottled, ApiView):
     permission_classes = [IsAuthenticated]
-    OutputSerializer = RegistrationSerializer
+    self_service_methods = {"POST"}
 
     @document(
         operation_id="me_registrations_list",
@@ -374,26 +284,10 @@ class MyRegistrationListApi(ApiView):
         description="As learner and as trainer, with the session's events and my documents.",
         parameters=[FilterSerializer],
         responses={200: paginated(RegistrationSerializer, "Registration"), **errors(400, 401, 403, 404)},
-        examples=[page_example("One confirmed registration", REGISTRATION_EXAMPLE)],
+        examples=examples.REGISTRATIONS_LIST,
     )
     def get(self, request):
         return _list(self, request, request.user)
-
-
-class MyRegistrationCreateApi(SelfServiceApi):
-    class InputSerializer(serializers.Serializer):
-        session = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The session's id.")
-
-        class Meta:
-            ref_name = "SelfRegistration"
-
-        def validate_session(self, pk):
-            session = Session.objects.filter(pk=pk).first()
-            if session is None:
-                raise serializers.ValidationError(UNKNOWN_SESSION)
-            return session
-
-    OutputSerializer = RegistrationSerializer
 
     @document(
         operation_id="me_registrations_create",
@@ -404,32 +298,15 @@ class MyRegistrationCreateApi(SelfServiceApi):
             "validation apply: the answer's `status` is `confirmed`, `pending` (validation) or `waiting` "
             "(with its `position`)."
         ),
-        request=InputSerializer,
+        request=SelfRegistrationSerializer,
         responses={
             201: RegistrationSerializer,
-            **errors(
-                400,
-                401,
-                403,
-                409,
-                429,
-                examples={
-                    403: [("not_allowed", NO_SELF_REGISTRATION), ("not_authenticated", None)],
-                    409: [
-                        ("session_full", "The session is full."),
-                        ("session_closed", "Registration for this session is closed."),
-                        ("already_registered", ALREADY_REGISTERED),
-                    ],
-                },
-            ),
+            **errors(400, 401, 403, 409, 429, examples=examples.SELF_REGISTRATION_ERRORS),
         },
-        examples=[
-            OpenApiExample("Session 12", value={"session": 12}, request_only=True),
-            OpenApiExample("On the waiting list", value=WAITING_EXAMPLE, response_only=True, status_codes=["201"]),
-        ],
+        examples=examples.SELF_REGISTRATION,
     )
     def post(self, request):
-        session = _read(self.InputSerializer, request.data)["session"]
+        session = _read(SelfRegistrationSerializer, request.data)["session"]
         try:
             outcome = registration_service.self_register(user=request.user, session=session)
         except RegistrationError as exc:
@@ -441,8 +318,8 @@ class MyRegistrationCreateApi(SelfServiceApi):
         return _present(request, request.user, outcome.registration.pk, status.HTTP_201_CREATED)
 
 
-class MyRegistrationDeleteApi(SelfServiceApi):
-    OutputSerializer = UnregisterOutputSerializer
+class MyRegistrationDeleteApi(SelfServiceThrottled, ApiView):
+    permission_classes = [IsAuthenticated]
 
     @document(
         operation_id="me_registrations_destroy",
@@ -455,30 +332,9 @@ class MyRegistrationDeleteApi(SelfServiceApi):
         parameters=[ReasonSerializer],
         responses={
             200: UnregisterOutputSerializer,
-            **errors(
-                400,
-                401,
-                403,
-                404,
-                409,
-                429,
-                examples={
-                    403: [("not_allowed", NO_SELF_UNREGISTRATION), ("not_authenticated", None)],
-                    409: [("session_started", SESSION_STARTED)],
-                },
-            ),
+            **errors(400, 401, 403, 404, 409, 429, examples=examples.SELF_UNREGISTRATION_ERRORS),
         },
-        examples=[
-            OpenApiExample(
-                "Unregistered",
-                value={
-                    "changed": True,
-                    "previous_status": "confirmed",
-                    "registration": {**REGISTRATION_EXAMPLE, "status": "cancelled", "events": [], "documents": []},
-                },
-                response_only=True,
-            )
-        ],
+        examples=examples.SELF_UNREGISTRATION,
     )
     def delete(self, request, registration_id):
         registration = get_or_404(

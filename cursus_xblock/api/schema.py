@@ -1,9 +1,10 @@
 """The OpenAPI 3 schema (drf-spectacular) of our endpoints only, and the Swagger UI that shows it.
 
 drf-spectacular needs no entry in the host's ``INSTALLED_APPS``: the views carry their schema
-class, the schema view generates from our URL patterns alone (the LMS has thousands of others)
-under the prefix it is mounted at, and the Swagger page renders drf-spectacular's own template
-through a private template engine.
+class, the schema view generates from the URL patterns ``urls.py`` hands it (ours alone: the LMS
+has thousands of others) under the prefix it is mounted at, and the Swagger page renders
+drf-spectacular's own template through a private template engine. The examples are in
+``examples.py``.
 """
 
 from pathlib import Path
@@ -12,17 +13,19 @@ import drf_spectacular
 from django.template.backends.django import DjangoTemplates
 from django.template.exceptions import TemplateDoesNotExist
 from django.urls import include, path
-from drf_spectacular import plumbing
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.plumbing import ResolvedComponent, safe_ref
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import TemplateHTMLRenderer
 
 from .. import __version__
+from ..models import Attendance, DocumentKind, EventRegistrationType, RegistrationStatus, Role, SessionStatus
+from ..services.outcomes import Result
+from . import examples
 from .exceptions import CODES
 from .serializers import ErrorSerializer
 
@@ -64,18 +67,12 @@ SETTINGS = {
     "TITLE": "Cursus API",
     "VERSION": __version__,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "RoleEnum": "cursus_xblock.models.Role",
-        "RegistrationStatusEnum": "cursus_xblock.models.RegistrationStatus",
-        "SessionStatusEnum": "cursus_xblock.models.SessionStatus",
-        "EventRegistrationTypeEnum": "cursus_xblock.models.EventRegistrationType",
-        "AttendanceEnum": "cursus_xblock.models.Attendance",
-        "DocumentKindEnum": "cursus_xblock.models.DocumentKind",
-        "ResultEnum": "cursus_xblock.services.outcomes.Result",
-    },
-    # Ours alone, whatever the host configured for its own schema.
+    # Ours alone, whatever the host configured for its own schema; our enums named first (name_enums).
     "PREPROCESSING_HOOKS": [],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "cursus_xblock.api.schema.name_enums",
+        "drf_spectacular.hooks.postprocess_schema_enums",
+    ],
     "SCHEMA_PATH_PREFIX": None,
     "SCHEMA_PATH_PREFIX_TRIM": False,
     "SERVERS": [],
@@ -104,6 +101,11 @@ def document(**kwargs):
 
     return decorator
 
+
+SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, examples=[examples.SESSION_ID])
+USERNAME = OpenApiParameter(
+    "username", str, OpenApiParameter.PATH, description="The person's username.", examples=[examples.USERNAME]
+)
 
 _STANDARD_ERRORS = {
     400: ("Invalid input.", "invalid", "The request is invalid: page_size: A valid integer is required."),
@@ -164,43 +166,67 @@ def _page_serializer(serializer_class, name):
     )
 
 
-def page_example(name, item):
-    return OpenApiExample(
-        name,
-        value={"count": 1, "next": None, "previous": None, "results": [item]},
-        response_only=True,
-        status_codes=["200"],
-    )
-
-
 # --- generation --------------------------------------------------------------------------------------
 
 
-class RoutedEndpointEnumerator(EndpointEnumerator):
-    """Lists each operation of a ``base.route`` URL with its own view, so each has its own schema."""
-
-    def get_api_endpoints(self, patterns=None, prefix=""):
-        return [
-            (path_, regex, method, getattr(callback, "operations", {}).get(method, callback))
-            for path_, regex, method, callback in super().get_api_endpoints(patterns, prefix)
-        ]
-
-
-class CursusSchemaGenerator(SchemaGenerator):
-    endpoint_inspector_cls = RoutedEndpointEnumerator
+#: Our choice sets, and the names of their enum components in the schema.
+NAMED_ENUMS = {
+    "RoleEnum": Role,
+    "RegistrationStatusEnum": RegistrationStatus,
+    "SessionStatusEnum": SessionStatus,
+    "EventRegistrationTypeEnum": EventRegistrationType,
+    "AttendanceEnum": Attendance,
+    "DocumentKindEnum": DocumentKind,
+    "ResultEnum": Result,
+}
 
 
-def _clear_enum_cache():
-    # drf-spectacular caches the enum names per language, not per settings: ours differ from the host's.
-    cached = getattr(plumbing, "_load_enum_name_overrides", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+def name_enums(result, generator, **kwargs):
+    """Turns the properties holding one of ``NAMED_ENUMS`` into references to that named component.
+
+    drf-spectacular names enums from ``ENUM_NAME_OVERRIDES``, but reads that setting once per
+    language for the whole process (its issue #1244): were the host's own schema generated first,
+    ours would get hashed names (and warnings). This hook runs before drf-spectacular's
+    ``postprocess_schema_enums`` and shapes the properties as it does (the choices' description on
+    the component, ``NullEnum`` for a nullable one); that hook then names the rest.
+    """
+    names = {frozenset(choices.values): name for name, choices in NAMED_ENUMS.items()}
+    for component in result.get("components", {}).get("schemas", {}).values():
+        properties = component.get("properties") or {}
+        for prop_name, prop in list(properties.items()):
+            values = [value for value in prop.get("enum", ()) if value not in ("", None)]
+            name = names.get(frozenset(values))
+            if name is None:
+                continue
+            enum = {"type": prop["type"], "enum": values}
+            rest = {key: value for key, value in prop.items() if key not in ("type", "enum", "x-spec-enum-id")}
+            description = rest.get("description", "")
+            if description.startswith("*"):
+                enum["description"] = rest.pop("description")
+            elif "\n\n*" in description:
+                enum["description"] = "*" + description.partition("\n\n*")[2]
+            refs = [_component(generator, name, enum).ref]
+            if None in prop["enum"]:
+                refs.append(_component(generator, "NullEnum", {"enum": [None]}).ref)
+            rest.update(refs[0] if len(refs) == 1 else {"oneOf": refs})
+            properties[prop_name] = safe_ref(rest)
+    return result
+
+
+def _component(generator, name, schema):
+    component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+    generator.registry.register_on_missing(component)
+    return component
 
 
 class SchemaView(SpectacularAPIView):
-    """The schema of the API, at ``<prefix>schema/``: YAML, or JSON with ``?format=json``."""
+    """The schema of the API, at ``<prefix>schema/``: YAML, or JSON with ``?format=json``.
 
-    generator_class = CursusSchemaGenerator
+    ``urls.py`` gives it the API's patterns (``as_view(api_patterns=…)``): the schema knows the
+    URLs without importing them.
+    """
+
+    api_patterns = ()
     authentication_classes = []
     permission_classes = [AllowAny]
     serve_public = True
@@ -208,16 +234,10 @@ class SchemaView(SpectacularAPIView):
 
     @document(exclude=True)
     def get(self, request, *args, **kwargs):
-        from . import urls
-
         prefix = request.path_info.removesuffix(SCHEMA_ROUTE).lstrip("/")
-        self.patterns = [path(prefix, include(urls.urlpatterns))]
+        self.patterns = [path(prefix, include(list(self.api_patterns)))]
         self.custom_settings = schema_settings()
-        _clear_enum_cache()
-        try:
-            return super().get(request, *args, **kwargs)
-        finally:
-            _clear_enum_cache()
+        return super().get(request, *args, **kwargs)
 
 
 class _SpectacularTemplates(TemplateHTMLRenderer):

@@ -23,6 +23,7 @@ from ..models import seats_left as free_seats
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
+from .base import MAX_ID
 from .exceptions import REFUSAL_CODES
 
 NAMESPACE = "cursus_xblock"
@@ -65,6 +66,27 @@ class ReasonField(serializers.CharField):
             return clean_reason(data)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages, code=exc.code) from exc
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A row given by its id: a whole number an id column holds, then the row itself.
+
+    Pass the words for an unknown id as ``error_messages={"does_not_exist": …}``. The number is
+    checked first (as an ``IntegerField``, which is also what the schema shows), so a huge or
+    malformed id is refused with DRF's usual message instead of reaching the database; and an
+    empty string is not an id (DRF's related fields read it as null, for HTML forms).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(pk_field=serializers.IntegerField(min_value=1, max_value=MAX_ID), **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and not data:
+            self.pk_field.run_validation(data)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(self.pk_field.run_validation(data))
 
 
 class ErrorSerializer(serializers.Serializer):

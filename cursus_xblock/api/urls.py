@@ -3,20 +3,20 @@
 from django.urls import path, re_path
 
 from . import catalogue, documents, registrations
-from .base import UnknownPathApi, route
+from .base import UnknownPathApi
 from .schema import DOCS_ROUTE, SCHEMA_ROUTE, DocsView, SchemaView
 
 user_registrations = "users/<str:username>/registrations/"
 my_registrations = "me/registrations/"
 
-urlpatterns = [
+operations = [
     path("courses/", catalogue.CourseListApi.as_view(), name="api-course-list"),
     path("sessions/", catalogue.SessionListApi.as_view(), name="api-session-list"),
     path("sessions/<int:session_id>/", catalogue.SessionDetailApi.as_view(), name="api-session-detail"),
     path("sessions/<int:session_id>/events/", catalogue.SessionEventListApi.as_view(), name="api-session-event-list"),
     path(
         user_registrations,
-        route(get=registrations.UserRegistrationListApi, post=registrations.UserRegistrationCreateApi),
+        registrations.UserRegistrationListApi.as_view(),
         name="api-user-registration-list",
     ),
     path(
@@ -31,7 +31,7 @@ urlpatterns = [
     ),
     path(
         my_registrations,
-        route(get=registrations.MyRegistrationListApi, post=registrations.MyRegistrationCreateApi),
+        registrations.MyRegistrationListApi.as_view(),
         name="api-me-registration-list",
     ),
     path(
@@ -43,7 +43,11 @@ urlpatterns = [
         "documents/<int:document_id>/download/", documents.DocumentDownloadApi.as_view(), name="api-document-download"
     ),
     path("documents/verify/<str:code>/", documents.DocumentVerifyApi.as_view(), name="api-document-verify"),
-    path(SCHEMA_ROUTE, SchemaView.as_view(), name="api-schema"),
+]
+
+urlpatterns = [
+    *operations,
+    path(SCHEMA_ROUTE, SchemaView.as_view(api_patterns=operations), name="api-schema"),
     path(DOCS_ROUTE, DocsView.as_view(), name="api-docs"),
     # Last: whatever else is asked under the API gets a JSON 404.
     re_path(r"", UnknownPathApi.as_view(), name="api-unknown"),

@@ -141,6 +141,29 @@ def test_refused_documents_are_not_recorded(client_as, people, world, templates,
     assert state() == before
 
 
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("event", 999999, "There is no event with this id."),
+        ("template", 999999, "There is no template with this id."),
+        ("event", "", "A valid integer is required."),
+        ("template", 2**64, "Ensure this value is less than or equal to 9223372036854775807."),
+    ],
+)
+def test_event_and_template_ids_are_refused_in_the_same_words_as_before_primary_key_related_field(
+    client_as, people, world, templates, field, value, message
+):
+    payload = {"kind": "session_invitation", field: value}
+    response = client_as("manager").post(issue_url(people.learner, world.registration), payload, format="json")
+    assert assert_error(response, 400, "invalid")["fields"] == {field: [message]}
+
+
+def test_a_null_event_or_template_means_none(client_as, people, world, templates):
+    payload = {"kind": "session_invitation", "event": None, "template": None}
+    response = client_as("manager").post(issue_url(people.learner, world.registration), payload, format="json")
+    assert response.status_code == 201, response.content
+
+
 def test_wrong_template_kind_and_foreign_event_are_refused(client_as, people, world, templates):
     before = state()
     certificate_template = templates[DocumentKind.SESSION_CERTIFICATE]

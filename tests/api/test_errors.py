@@ -40,9 +40,20 @@ def test_unrouted_methods_are_405_naming_the_routed_ones(client_as, people, worl
     url = reverse("cursus_xblock:api-me-registration-list")
     response = client_as("learner").put(url, {}, format="json")
     assert_error(response, 405, "method_not_allowed")
-    assert response["Allow"] == "GET, POST, OPTIONS"
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
     response = client_as("learner").post(reverse("cursus_xblock:api-session-list"), {}, format="json")
     assert_error(response, 405, "method_not_allowed")
+
+
+def test_a_url_serving_two_operations_checks_its_caller_before_the_method_as_every_url(client_as, people, world):
+    """One view per URL: DRF authenticates, checks permission, then answers 405, wherever (no home-made router)."""
+    me = reverse("cursus_xblock:api-me-registration-list")
+    sessions = reverse("cursus_xblock:api-session-list")
+    users = reverse("cursus_xblock:api-user-registration-list", args=["hugo.moreau"])
+    anonymous = client_as("anonymous")
+    assert anonymous.put(me, {}, format="json").status_code == anonymous.put(sessions, {}, format="json").status_code
+    assert_error(client_as("learner").put(users, {}, format="json"), 403, "permission_denied")
+    assert_error(client_as("manager").put(users, {}, format="json"), 405, "method_not_allowed")
 
 
 def test_options_and_head_reach_the_routed_views(client_as, world):

@@ -127,6 +127,24 @@ def test_self_registration_needs_a_known_session(client_as, people, world, paylo
     assert state() == before
 
 
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (999999, "There is no session with this id."),
+        ("", "A valid integer is required."),
+        (True, "A valid integer is required."),
+        (None, "This field may not be null."),
+        (0, "Ensure this value is greater than or equal to 1."),
+        (2**64, "Ensure this value is less than or equal to 9223372036854775807."),
+    ],
+)
+def test_the_session_id_is_refused_in_the_same_words_as_before_primary_key_related_field(
+    client_as, people, world, value, message
+):
+    body = assert_error(client_as("other").post(reverse(LIST), {"session": value}, format="json"), 400, "invalid")
+    assert body["fields"] == {"session": [message]}
+
+
 # --- self-unregistration ---------------------------------------------------------------------------
 
 
