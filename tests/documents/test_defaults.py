@@ -1,7 +1,9 @@
 """The default templates installed by migration 0003: complete, compilable, and rendering real PDFs."""
 
+import hashlib
 import io
 import logging
+import string
 
 import pytest
 from django.db import connection
@@ -141,3 +143,48 @@ def test_installing_with_historical_models_fills_only_what_is_missing():
         assert template.default_key == f"{kind}:{language}"
         assert template.current_version.body == template.body
     assert DocumentTemplate.objects.filter(is_default=True).count() == len(PAIRS)
+
+
+#: SHA-256 of each PDF body as it was installed when every body was a whole file (the files
+#: ``cursus_xblock/documents/defaults/<kind>.<language>.html`` at commit 8630e2c, before they were
+#: assembled from ``base.html``): `git show 8630e2c:cursus_xblock/documents/defaults/<file> | sha256sum`.
+BODIES_AS_WHOLE_FILES = {
+    ("session_invitation", "fr"): "01141a789af4ca08e7f0fb2a2f43a4e4fddd2a846499e4ff18203478ce883a4c",
+    ("session_invitation", "en"): "b8673e6c54f125b78702ee209e33fddeba6fbd58a9b25d7f62c5f61e16a98c37",
+    ("event_invitation", "fr"): "c9da0e227ab43fe004efc762e5a0313d0e7b2be7a1b82637d2e7cb89c63fcdff",
+    ("event_invitation", "en"): "382121370d152dca952ab7060c5a3a87522819e6598dabc67089f5c4d7b2cc79",
+    ("session_certificate", "fr"): "9537c7cf8f093a8cb9fe277202e6a33f93e1754a2eedc0cad61df451945ec835",
+    ("session_certificate", "en"): "04c6f1f34394e0d27084d5328f81fdb6e720a2026cc35dfaff7d9fb2e87a26bc",
+    ("event_certificate", "fr"): "a5ee576151affd565ec009ef7b278537324203bdceb488661c5655c08dd74498",
+    ("event_certificate", "en"): "7c6eaad4e6689665e42fd839924b8e72d95cbfb882d092d24c67c4884e9580d6",
+}
+
+
+@pytest.mark.parametrize(("kind", "language"), PAIRS)
+def test_default_bodies_built_from_one_base_are_byte_identical_to_the_former_files(kind, language):
+    """Assembling the bodies from one frame changed no byte of what is installed (so no PDF)."""
+    spec = next(s for s in defaults.DEFAULTS if (s["kind"], s["language"]) == (kind, language))
+    built = defaults.template_fields(spec)["body"]
+    installed = default(kind, language).body
+
+    assert hashlib.sha256(built.encode("utf-8")).hexdigest() == BODIES_AS_WHOLE_FILES[(kind, language)]
+    assert installed == built
+
+
+def test_default_bodies_fill_every_slot_and_use_every_part_and_word():
+    """No slot of the frame left as ``${…}``, no part or word of the files that nothing uses."""
+    slots = set(string.Template(defaults.read(defaults.BASE_FILE)).get_identifiers())
+    used = set()
+    for spec in defaults.DEFAULTS:
+        body = defaults.template_fields(spec)["body"]
+        assert "${" not in body and "[[" not in body
+        assert set(defaults.parts(spec["body_parts"])) <= slots
+        family = spec["kind"].rsplit("_", 1)[1]
+        words = defaults.parts(defaults.FRAME_FILE.format(language=spec["language"]))
+        used |= {(spec["language"], name) for name in words if name.rpartition(".")[0] in ("", family)}
+    every_word = {
+        (language, name)
+        for language in LANGUAGES
+        for name in defaults.parts(defaults.FRAME_FILE.format(language=language))
+    }
+    assert used == every_word
