@@ -33,7 +33,7 @@ benchmarks:
 	@scripts/venv.sh .venv-django52 requirements/django52.txt python3.12
 	@for b in benchmarks/*.py; do .venv-django52/bin/python $$b; done
 
-# The sdist and the wheel in dist/, checked (README: Releasing a version).
+# The sdist and the wheel in dist/, checked (docs/releasing.md).
 dist:
 	@scripts/venv.sh .venv-django52 requirements/django52.txt python3.12
 	@rm -rf dist && .venv-django52/bin/python -m build --no-isolation && .venv-django52/bin/twine check --strict dist/*

@@ -60,7 +60,7 @@ DATABASES = {
     # threads and the test body all use one connection, which breaks when the browser makes two
     # requests at once (a dialog's preview while its download is posted). With a file, each
     # thread has its own connection, as in production. One file per run (process). Concurrent
-    # writers wait for each other (BEGIN IMMEDIATE, busy timeout), as the README advises hosts.
+    # writers wait for each other (BEGIN IMMEDIATE, busy timeout), as docs/operators.md advises hosts.
     "default": sqlite_database(
         TEST={"NAME": os.path.join(tempfile.gettempdir(), f"cursus-tests-{os.getpid()}.sqlite3")}
     )

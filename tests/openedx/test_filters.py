@@ -23,7 +23,7 @@ REFUSAL = "This course is taught in training sessions: register for one of its s
 
 @pytest.fixture
 def step_on(settings):
-    """The operator's configuration, as the README gives it."""
+    """The operator's configuration, as docs/operators.md gives it."""
     settings.OPEN_EDX_FILTERS_CONFIG = {FILTER_TYPE: {"fail_silently": False, "pipeline": [STEP]}}
 
 

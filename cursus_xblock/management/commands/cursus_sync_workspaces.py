@@ -1,6 +1,6 @@
 """``manage.py lms cursus_sync_workspaces``: give confirmed registrations the workspace roles they lack.
 
-For data that existed before the workspace backend was switched on (see the README's upgrade
+For data that existed before the workspace backend was switched on (see docs/operators.md, Upgrading
 notes). The report is CSV on standard output, one line per (user, workspace, workspace role)
 that differs — every one looked at with ``--verbosity 2`` — and a summary on standard error.
 """
