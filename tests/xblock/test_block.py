@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from cursus_xblock.block import CursusXBlock
+from cursus_xblock.xblock.block import CursusXBlock
 from cursus_xblock.models import (
     DocumentKind,
     EventRegistrationType,
@@ -457,9 +457,9 @@ def test_block_class_is_the_entry_point():
 
 
 def test_a_long_list_is_cut_and_says_how_many_are_left_out(monkeypatch):
-    from cursus_xblock import block_sessions
+    from cursus_xblock.xblock import listing
 
-    monkeypatch.setattr(block_sessions, "MAX_SESSIONS", 3)
+    monkeypatch.setattr(listing, "MAX_SESSIONS", 3)
     for day in range(5):
         open_session(name=f"Session du jour {day}", start=timezone.now() + datetime.timedelta(days=day + 1))
     text = text_of(html_of(make_block(as_lms_user(UserFactory()))))
