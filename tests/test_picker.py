@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cursus_xblock.admin import picker
+from cursus_xblock.admin.picker import summary as picker_summary
+from cursus_xblock.admin.picker import views as picker
 from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role, SessionStatus
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.inputs import REASON_MAX_LENGTH
@@ -357,7 +358,7 @@ def test_the_summary_of_another_user_or_an_unknown_token_is_404(admin_client, le
 
 
 def test_summaries_kept_are_bounded(admin_client, learner, monkeypatch):
-    monkeypatch.setattr(picker, "KEPT_SUMMARIES", 2)
+    monkeypatch.setattr(picker_summary, "KEPT_SUMMARIES", 2)
     sessions = SessionFactory.create_batch(3)
     locations = [_post(admin_client, learner, [s], follow=False)["Location"] for s in sessions]
 

@@ -176,3 +176,31 @@ def learners_of(session_ids):
 
 def _sort_name(user):
     return (user.last_name.lower(), user.first_name.lower(), user.get_username())
+
+
+def registered_in(user, role, session_ids):
+    """{session id: 1} for those of the sessions where the user is active in this role: one query."""
+    if not session_ids:
+        return {}
+    found = (
+        Registration.objects.filter(user=user, role=role, status__in=ACTIVE_STATUSES, session_id__in=session_ids)
+        .order_by()
+        .values_list("session_id", flat=True)
+    )
+    return dict.fromkeys(found, 1)
+
+
+def members_registered_in(group, role, session_ids):
+    """{session id: how many of the group's members are active in it in this role}: one query."""
+    if not session_ids:
+        return {}
+    rows = (
+        Registration.objects.filter(
+            user__groups=group, role=role, status__in=ACTIVE_STATUSES, session_id__in=session_ids
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("session_id", "n")
+    )
+    return dict(rows)

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from cursus_xblock.xblock.block import CursusXBlock
 from cursus_xblock.models import (
     DocumentKind,
     EventRegistrationType,
@@ -23,6 +22,7 @@ from cursus_xblock.models import (
     SessionStatus,
 )
 from cursus_xblock.services import documents, registration
+from cursus_xblock.xblock.block import CursusXBlock
 
 from ..factories import CourseFactory, EventFactory, SessionFactory, UserFactory
 from .runtime import COURSE_RUN, BlockRuntime, LmsUserService, as_lms_user, get, make_block, post
