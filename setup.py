@@ -65,7 +65,7 @@ setup(
     entry_points={
         "lms.djangoapp": ["cursus_xblock = cursus_xblock.apps:CursusConfig"],
         "cms.djangoapp": ["cursus_xblock = cursus_xblock.apps:CursusConfig"],
-        "xblock.v1": ["cursus = cursus_xblock.block:CursusXBlock"],
+        "xblock.v1": ["cursus = cursus_xblock.xblock.block:CursusXBlock"],
     },
     classifiers=[
         "Framework :: Django",

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from cursus_xblock.block import CursusXBlock
+from cursus_xblock.xblock.block import CursusXBlock
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 ADMIN_LINE = "Admin login: admin / admin"

@@ -16,6 +16,7 @@ from cursus_xblock.models import (
     Role,
     Session,
 )
+from cursus_xblock.selectors import sessions as selectors
 from cursus_xblock.services import registration as service
 
 from .factories import CourseFactory, EventFactory, SessionFactory, UserFactory
@@ -134,7 +135,7 @@ def test_seats_taken_annotation_counts_confirmed_and_pending_learners_only():
     service.register_users(session=session, users=UserFactory.create_batch(3), role=Role.LEARNER)
     service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.TRAINER)
 
-    annotated = Session.objects.with_seats_taken().get(pk=session.pk)
+    annotated = selectors.with_seats_taken(Session.objects.all()).get(pk=session.pk)
 
     assert annotated.seats_taken == 2
     assert Session.objects.upcoming().filter(pk=session.pk).exists()

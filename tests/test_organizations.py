@@ -17,7 +17,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cursus_xblock import permissions
-from cursus_xblock.admin.picker import NOT_MANAGED as PICKER_NOT_MANAGED
+from cursus_xblock.admin.picker.views import NOT_MANAGED as PICKER_NOT_MANAGED
 from cursus_xblock.api.registrations import NOT_MANAGED as API_NOT_MANAGED
 from cursus_xblock.models import (
     Course,

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cursus_xblock.admin import picker
-from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role, SessionStatus
+from cursus_xblock.admin.picker import summary as picker_summary
+from cursus_xblock.admin.picker import views as picker
+from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role, Session, SessionStatus
+from cursus_xblock.selectors import sessions as session_selectors
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.inputs import REASON_MAX_LENGTH
 
@@ -357,7 +359,7 @@ def test_the_summary_of_another_user_or_an_unknown_token_is_404(admin_client, le
 
 
 def test_summaries_kept_are_bounded(admin_client, learner, monkeypatch):
-    monkeypatch.setattr(picker, "KEPT_SUMMARIES", 2)
+    monkeypatch.setattr(picker_summary, "KEPT_SUMMARIES", 2)
     sessions = SessionFactory.create_batch(3)
     locations = [_post(admin_client, learner, [s], follow=False)["Location"] for s in sessions]
 
@@ -496,3 +498,44 @@ def test_the_group_pages_need_the_permission(group):
     assert client.get(_url("group_register", group.pk, "learner")).status_code == 403
     assert client.get(_url("group_register_sessions", group.pk, "learner")).status_code == 403
     assert client.post(_url("group_register", group.pk, "learner"), {"session": ["1"]}).status_code == 403
+
+
+# --- issue 13: one session search, one seat count ------------------------------------------------
+
+
+def test_issue13_the_picker_finds_sessions_by_place_as_the_api_catalogue_does(admin_client, learner):
+    lyon = SessionFactory(place="Lyon, salle Molière", start=timezone.now() + datetime.timedelta(days=3))
+    SessionFactory(place="Nantes", start=timezone.now() + datetime.timedelta(days=3))
+
+    picked = _sessions(admin_client, learner, q="molière")
+    listed = admin_client.get(reverse("cursus_xblock:api-session-list"), {"search": "molière"}).json()
+
+    assert [item["id"] for item in picked["items"]] == [lyon.pk]
+    assert [item["id"] for item in listed["results"]] == [lyon.pk]
+
+
+def test_issue13_one_seat_count_in_the_picker_the_api_the_session_list_and_the_selector(admin_client, learner):
+    session = SessionFactory(capacity=3, waiting_list_enabled=True, start=timezone.now() + datetime.timedelta(days=3))
+    confirmed, cancelled = UserFactory.create_batch(2)
+    service.register_users(session=session, users=[confirmed, cancelled], role=Role.LEARNER)
+    service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.TRAINER)
+    service.unregister(registration=Registration.objects.get(session=session, user=cancelled), actor=learner)
+    Session.objects.filter(pk=session.pk).update(validation_required=True)
+    service.register_users(session=session, users=[UserFactory()], role=Role.LEARNER)  # pending
+    service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
+    # 1 confirmed + 2 pending hold the 3 seats; the last learner waits, the cancelled one holds none
+
+    taken = session_selectors.seats_taken(session)
+    item = _sessions(admin_client, learner, q=session.code)["items"][0]
+    api = admin_client.get(reverse("cursus_xblock:api-session-detail", args=[session.pk])).json()
+    changelist = admin_client.get(reverse("admin:cursus_xblock_session_changelist"), {"q": session.code})
+
+    assert (
+        taken
+        == Registration.objects.filter(session=session, role=Role.LEARNER)
+        .exclude(status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.WAITING])
+        .count()
+    )
+    assert api["seats_taken"] == taken
+    assert item["seats_left"] == api["seats_left"] == 3 - taken
+    assert f"{taken} / 3" in changelist.content.decode()

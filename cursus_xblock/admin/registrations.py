@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
-from ..selectors import registrations_annotated
+from ..selectors.registrations import registrations_annotated
 from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service

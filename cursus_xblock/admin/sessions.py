@@ -1,7 +1,6 @@
 """Sessions (with their events inline) and events."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -13,7 +12,8 @@ from django.utils.translation import ngettext
 from .. import permissions
 from ..backends import get_backend
 from ..formatting import date_range
-from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
+from ..models import Course, Event, Session
+from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import registration as registration_service
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
@@ -84,21 +84,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     )
 
     def get_queryset(self, request):
-        learners = Q(registrations__role=Role.LEARNER)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                seats_taken=Count(
-                    "registrations",
-                    filter=learners
-                    & Q(registrations__status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)),
-                ),
-                waiting_count=Count(
-                    "registrations", filter=learners & Q(registrations__status=RegistrationStatus.WAITING)
-                ),
-            )
-        )
+        return with_registration_counts(super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "course":  # a tampered form cannot put a session in another's course
@@ -152,13 +138,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     def registrations_summary(self, session):
         if session.pk is None:
             return "—"
-        counts = Registration.objects.filter(session=session).aggregate(
-            **{
-                f"{role}_{status}": Count("pk", filter=Q(role=role, status=status))
-                for role in Role.values
-                for status in RegistrationStatus.values
-            }
-        )
+        counts = status_counts(session)
         registrations_url = reverse("admin:cursus_xblock_registration_changelist") + f"?session__id__exact={session.pk}"
         history_url = (
             reverse("admin:cursus_xblock_registrationhistory_changelist")

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
-from ..selectors import session_list_for_user, templates_by_kind
+from ..selectors.documents import templates_by_kind
+from ..selectors.registrations import session_list_for_user
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason

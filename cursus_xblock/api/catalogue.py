@@ -9,16 +9,13 @@ from rest_framework.response import Response
 
 from ..models import Course, EventRegistrationType
 from ..models import seats_left as free_seats
-from . import examples, queries
+from ..selectors import sessions
+from . import examples
 from .base import MAX_ID, ApiView, get_or_404
 from .schema import SESSION_ID, document, errors, paginated
 from .serializers import SessionSerializer
 
 MAX_SEARCH = 200
-
-
-def _words(text):
-    return [word[:100] for word in text.split()[:10]]
 
 
 class CourseListApi(ApiView):
@@ -50,7 +47,7 @@ class CourseListApi(ApiView):
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         courses = Course.objects.order_by("code", "pk")
-        for word in _words(filters.validated_data.get("search", "")):
+        for word in sessions.search_words(filters.validated_data.get("search", "")):
             courses = courses.filter(Q(code__icontains=word) | Q(title__icontains=word))
         return self.paginate(courses, self.OutputSerializer)
 
@@ -87,7 +84,7 @@ class SessionListApi(ApiView):
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        found = queries.sessions()
+        found = sessions.catalogue()
         if "course" in data:
             found = found.filter(course_id=data["course"])
         if "upcoming" in data:
@@ -96,14 +93,7 @@ class SessionListApi(ApiView):
         if "seats_available" in data:
             free = Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))
             found = found.filter(free) if data["seats_available"] else found.exclude(free)
-        for word in _words(data.get("search", "")):
-            found = found.filter(
-                Q(code__icontains=word)
-                | Q(name__icontains=word)
-                | Q(place__icontains=word)
-                | Q(course__code__icontains=word)
-                | Q(course__title__icontains=word)
-            )
+        found = sessions.search(found, data.get("search", ""))
         return self.paginate(found, self.OutputSerializer)
 
 
@@ -120,7 +110,7 @@ class SessionDetailApi(ApiView):
         examples=examples.SESSION_RETRIEVE,
     )
     def get(self, request, session_id):
-        session = get_or_404(queries.sessions(), pk=session_id)
+        session = get_or_404(sessions.catalogue(), pk=session_id)
         return Response(self.OutputSerializer(session, context={"request": request}).data)
 
 
@@ -157,10 +147,10 @@ class SessionEventListApi(ApiView):
         examples=examples.SESSION_EVENTS_LIST,
     )
     def get(self, request, session_id):
-        session = get_or_404(queries.sessions(), pk=session_id)
+        session = get_or_404(sessions.catalogue(), pk=session_id)
 
         def attach_session(page):
             for event in page:
                 event.session = session  # its place falls back on the session's: no query per event
 
-        return self.paginate(queries.session_events(session), self.OutputSerializer, prepare=attach_session)
+        return self.paginate(sessions.session_events(session), self.OutputSerializer, prepare=attach_session)

@@ -15,9 +15,10 @@ from rest_framework.response import Response
 
 from .. import permissions
 from ..models import Registration, RegistrationStatus, Role, Session
+from ..selectors import registrations
 from ..services import registration as registration_service
 from ..services.outcomes import RegistrationError, Result
-from . import examples, queries
+from . import examples
 from .base import MAX_ID, ApiView, get_or_404, user_or_404
 from .exceptions import ALREADY_REGISTERED, REFUSAL_CODES, ApiError, refusal_error
 from .permissions import IsTrainingManager
@@ -60,8 +61,8 @@ def _read(serializer_class, data):
 
 def _present(request, user, registration_id, status_code=status.HTTP_200_OK, **extra):
     """A registration as the lists show it (re-read after a change), with ``extra`` keys around it."""
-    registration = queries.registration(user=user, pk=registration_id)
-    queries.attach_details([registration])
+    registration = registrations.registration_of(user=user, pk=registration_id)
+    registrations.with_details([registration])
     data = RegistrationSerializer(registration, context={"request": request}).data
     return Response({**extra, "registration": data} if extra else data, status=status_code)
 
@@ -112,10 +113,10 @@ class PromotedSerializer(serializers.Serializer):
 def _list(view, request, user, *, viewer=None):
     """The user's registrations; with ``viewer``, only those in sessions the viewer manages."""
     filters = _read(FilterSerializer, request.query_params.dict())
-    found = queries.registrations(user=user, role=filters.get("role"), status=filters.get("status"))
+    found = registrations.registrations_of(user=user, role=filters.get("role"), status=filters.get("status"))
     if viewer is not None:
         found = permissions.registrations_managed_by(viewer, found)
-    return view.paginate(found, RegistrationSerializer, prepare=queries.attach_details)
+    return view.paginate(found, RegistrationSerializer, prepare=registrations.with_details)
 
 
 class BulkRegistrationSerializer(serializers.Serializer):

@@ -145,7 +145,7 @@ class RegistrationOptionsSerializer(serializers.Serializer):
 
 
 class SessionSerializer(serializers.Serializer):
-    """A session with its seats; needs ``Session.objects.with_seats_taken().select_related("course")``."""
+    """A session with its seats; needs ``selectors.sessions.listed()``."""
 
     id = serializers.IntegerField()
     code = serializers.CharField()
@@ -220,7 +220,7 @@ class DocumentSummarySerializer(serializers.Serializer):
 
 
 class RegistrationSerializer(serializers.Serializer):
-    """A registration with its session, events and documents (see ``queries.registrations_page``)."""
+    """A registration with its session, events and documents (see ``selectors.registrations.with_details``)."""
 
     id = serializers.IntegerField()
     role = serializers.ChoiceField(choices=Role.choices)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -208,15 +208,6 @@ class Course(TimeStampedModel):
 class SessionQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         return self.filter(start__gt=now or timezone.now())
-
-    def with_seats_taken(self):
-        """Annotate ``seats_taken``: learners holding a seat (confirmed or pending)."""
-        return self.annotate(
-            seats_taken=Count(
-                "registrations",
-                filter=Q(registrations__role=Role.LEARNER, registrations__status__in=SEAT_STATUSES),
-            )
-        )
 
 
 class Session(ScheduledModel):

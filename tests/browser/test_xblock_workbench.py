@@ -18,10 +18,10 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
-from cursus_xblock.block import CursusXBlock
 from cursus_xblock.models import HistoryAction, Registration, RegistrationHistory, RegistrationStatus, Role
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.outcomes import Result
+from cursus_xblock.xblock.block import CursusXBlock
 
 from ..factories import CourseFactory, SessionFactory, UserFactory
 from . import expect

@@ -20,7 +20,7 @@ from xblock.reference.user_service import UserService, XBlockUser
 from xblock.runtime import Runtime
 from xblock.test.toy_runtime import ID_MANAGER, ToyRuntime
 
-from cursus_xblock.block import CursusXBlock
+from cursus_xblock.xblock.block import CursusXBlock
 
 COURSE_RUN = "course-v1:Org+SST+2026"
 

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from cursus_xblock.block import CursusXBlock
 from cursus_xblock.models import (
     DocumentKind,
     EventRegistrationType,
@@ -23,6 +22,7 @@ from cursus_xblock.models import (
     SessionStatus,
 )
 from cursus_xblock.services import documents, registration
+from cursus_xblock.xblock.block import CursusXBlock
 
 from ..factories import CourseFactory, EventFactory, SessionFactory, UserFactory
 from .runtime import COURSE_RUN, BlockRuntime, LmsUserService, as_lms_user, get, make_block, post
@@ -457,9 +457,9 @@ def test_block_class_is_the_entry_point():
 
 
 def test_a_long_list_is_cut_and_says_how_many_are_left_out(monkeypatch):
-    from cursus_xblock import block_sessions
+    from cursus_xblock.xblock import listing
 
-    monkeypatch.setattr(block_sessions, "MAX_SESSIONS", 3)
+    monkeypatch.setattr(listing, "MAX_SESSIONS", 3)
     for day in range(5):
         open_session(name=f"Session du jour {day}", start=timezone.now() + datetime.timedelta(days=day + 1))
     text = text_of(html_of(make_block(as_lms_user(UserFactory()))))

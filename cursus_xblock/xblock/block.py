@@ -6,101 +6,34 @@ the admin, the API and the block apply the same rules. Handlers act for the view
 is comes from the runtime (see ``viewer.py``), never from the request's data.
 """
 
-import functools
-import json
 import zoneinfo
 
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.shortcuts import resolve_url
-from django.template import Context, Engine, Template
-from django.template.backends.django import get_installed_libraries
-from django.urls import NoReverseMatch
+from django.template import Context
 from django.utils import translation
-from django.utils.http import content_disposition_header
-from rest_framework.exceptions import Throttled
 from web_fragments.fragment import Fragment
-from webob import Response
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Scope, String
-from xblock.utils.resources import ResourceLoader
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from . import block_sessions
-from .backends import WorkspaceRefused
-from .formatting import long_date_range
-from .models import Course, DocumentKind, Registration, RegistrationStatus, Role
-from .services import documents as documents_service
-from .services import registration as registration_service
-from .services.inputs import clean_reason
-from .services.outcomes import RegistrationError, Result
-from .throttling import SelfRegistrationThrottle
-from .viewer import viewer_of
-
-loader = ResourceLoader(__name__)
+from ..backends import WorkspaceRefused
+from ..formatting import long_date_range
+from ..models import ACTIVE_STATUSES, Course, DocumentKind, Registration, RegistrationStatus, Role
+from ..selectors.sessions import source_sessions
+from ..services import documents as documents_service
+from ..services import registration as registration_service
+from ..services.inputs import clean_reason
+from ..services.outcomes import RegistrationError, Result
+from ..viewer import viewer_of
+from . import handlers, rendering
+from .handlers import _
+from .listing import block_sessions
+from .rendering import loader
 
 SOURCE_COURSE_RUN = "course_run"
 SOURCE_COURSE = "course"
-JSON_MEDIA_TYPE = "application/json"
-
-
-def _(text):
-    """Marks a string for extraction; the runtime's i18n service translates it when shown."""
-    return text
-
-
-def _viewer_download(method):
-    """A handler serving one of the viewer's files: GET only, ``user`` None for an anonymous viewer.
-
-    Every lookup filters on that user, so an id from someone else's page finds nothing.
-    """
-
-    @functools.wraps(method)
-    def handler(self, request, suffix=""):
-        if request.method != "GET":
-            return _plain(405, self.gettext(_("Use GET.")))
-        return method(self, request, viewer_of(self).user)
-
-    return XBlock.handler(handler)
-
-
-def _self_service(method):
-    """A handler where the viewer changes their own registrations: ``method(self, data, viewer)``.
-
-    POST only, a JSON body only, signed in, and counted against the person's self-registration
-    budget, which the API's ``me/registrations/`` spends too (``throttling.py``). The LMS serves
-    handlers from a CSRF-exempt view: another site's form can post ``text/plain`` or form data
-    for a signed-in learner, but not ``application/json`` without the browser asking first (CORS),
-    so nothing else is read, nor counted.
-    """
-
-    @functools.wraps(method)
-    def handler(self, request, suffix=""):
-        if request.method != "POST":
-            return JsonHandlerError(405, self.gettext(_("Use POST."))).get_response(allow=["POST"])
-        if (request.content_type or "").strip().lower() != JSON_MEDIA_TYPE:
-            message = _("Send the request as JSON (Content-Type: application/json).")
-            return JsonHandlerError(415, self.gettext(message)).get_response()
-        try:
-            data = json.loads(request.body.decode("utf-8"))
-        except ValueError:  # UnicodeDecodeError included
-            return JsonHandlerError(400, self.gettext(_("The request is not valid JSON."))).get_response()
-        viewer = viewer_of(self)
-        if viewer.is_anonymous:
-            return JsonHandlerError(403, self.gettext(_("Sign in to register."))).get_response()
-        throttle = SelfRegistrationThrottle()
-        if not throttle.allow_person(viewer.user):
-            refused = Throttled(throttle.wait())  # the API's words and Retry-After, from DRF
-            return JsonHandlerError(429, str(refused.detail)).get_response(retry_after=refused.wait)
-        try:
-            answer = method(self, data, viewer)
-        except JsonHandlerError as error:
-            return error.get_response()
-        return Response(json.dumps(answer), content_type=JSON_MEDIA_TYPE, charset="utf-8")
-
-    return XBlock.handler(handler)
 
 
 @XBlock.wants("user")
@@ -177,8 +110,8 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                     "source_label": self._source_label() if preview else "",
                     "problem": problem,
                     "anonymous": viewer.is_anonymous,
-                    "login_url": _login_url() if viewer.is_anonymous else "",
-                    "time_zone": viewer.time_zone if _known_zone(viewer.time_zone) else "",
+                    "login_url": rendering.login_url() if viewer.is_anonymous else "",
+                    "time_zone": viewer.time_zone if rendering.known_zone(viewer.time_zone) else "",
                     "language": translation.get_language() or "en",
                     "sessions_html": "" if problem else self._sessions_html(viewer, preview=preview),
                 },
@@ -196,8 +129,8 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         return fragment
 
     def _sessions_html(self, viewer, *, preview=False):
-        listing = block_sessions.block_sessions(self._sessions(), viewer=viewer.user, show_past=self.show_past)
-        zone = zoneinfo.ZoneInfo(viewer.time_zone) if _known_zone(viewer.time_zone) else None
+        listing = block_sessions(self._sessions(), viewer=viewer.user, show_past=self.show_past)
+        zone = zoneinfo.ZoneInfo(viewer.time_zone) if rendering.known_zone(viewer.time_zone) else None
         return self._render(
             "templates/cursus_xblock/block/sessions.html",
             {
@@ -206,7 +139,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 "show_seats_left": self.show_seats_left,
                 "preview": preview,
                 "anonymous": viewer.is_anonymous,
-                "icons": _icons(),
+                "icons": rendering.icons(),
             },
         )
 
@@ -217,7 +150,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         each render.
         """
         context = {**context, "_i18n_service": self.runtime.service(self, "i18n")}
-        return _template(path).render(Context(context))
+        return rendering.template(path).render(Context(context))
 
     def _row(self, row, zone, preview):
         session = row.session
@@ -229,7 +162,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             "dates": long_date_range(session.start, session.end, tz),
             "start": session.start.isoformat(),
             "end": session.end.isoformat(),
-            "status": _status(self, row),
+            "status": rendering.status(self, row),
             "calendar_url": calendar if mine and mine.status == RegistrationStatus.CONFIRMED else "",
             "can_register": row.can_register and not preview,
             "can_leave": row.can_leave and not preview,
@@ -263,7 +196,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 {
                     "name": learner["registration"].user.get_full_name() or learner["registration"].user.get_username(),
                     "status": (
-                        _waiting_label(self, learner["position"])
+                        rendering.waiting_label(self, learner["position"])
                         if learner["position"]
                         else learner["registration"].get_status_display()
                     ),
@@ -283,8 +216,8 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
 
     def _sessions(self):
         if self.source == SOURCE_COURSE:
-            return block_sessions.source_sessions(course_code=self.course_code.strip())
-        return block_sessions.source_sessions(workspace_key=self._course_run_key())
+            return source_sessions(course_code=self.course_code.strip())
+        return source_sessions(workspace_key=self._course_run_key())
 
     def _source_problem(self):
         """What keeps the block from listing sessions, for the author; '' when nothing does."""
@@ -321,7 +254,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
 
     # --- handlers -----------------------------------------------------------------------------
 
-    @_self_service
+    @handlers.self_service
     def register(self, data, viewer):
         """Register the viewer as a learner; the payload names a session of this block, nothing else."""
         session = self._session_from(data)
@@ -332,9 +265,9 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         if outcome.result == Result.REFUSED:
             raise JsonHandlerError(409, str(outcome.message))
         self.runtime.publish(self, "cursus.session.registered", {"session_id": session.pk, "result": outcome.result})
-        return self._answer(viewer, _registered_message(self, outcome))
+        return self._answer(viewer, rendering.registered_message(self, outcome))
 
-    @_self_service
+    @handlers.self_service
     def leave(self, data, viewer):
         """Unregister the viewer's own learner registration in a session of this block."""
         session = self._session_from(data)
@@ -343,7 +276,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         except ValidationError as exc:  # the rule, and its words, of every interface
             raise JsonHandlerError(400, exc.messages[0]) from exc
         registration = Registration.objects.filter(
-            user=viewer.user, session=session, role=Role.LEARNER, status__in=block_sessions.ACTIVE_STATUSES
+            user=viewer.user, session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES
         ).first()
         if registration is None:
             raise JsonHandlerError(409, self.gettext(_("You are not registered in this session.")))
@@ -357,14 +290,14 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
         return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session.name))
 
-    @_viewer_download
+    @handlers.viewer_download
     def calendar(self, request, user):
         """The viewer's séances of a session (or one of them) as an .ics file to import."""
         registration = (
             Registration.objects.filter(
                 user=user,
                 session__in=self._sessions(),
-                session_id=_int(request.GET.get("session")),
+                session_id=handlers.positive_int(request.GET.get("session")),
                 status=RegistrationStatus.CONFIRMED,
             )
             .select_related("session")
@@ -372,37 +305,37 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             .first()
         )
         if registration is None:
-            return _plain(404, self.gettext(_("You have no confirmed registration in this session.")))
+            return handlers.plain(404, self.gettext(_("You have no confirmed registration in this session.")))
         event = None
         if "event" in request.GET:
             event = registration.session.events.filter(
-                pk=_int(request.GET.get("event")),
+                pk=handlers.positive_int(request.GET.get("event")),
                 registrations__registration=registration,
                 registrations__status=RegistrationStatus.CONFIRMED,
             ).first()
             if event is None:
-                return _plain(404, self.gettext(_("You are not registered for this séance.")))
+                return handlers.plain(404, self.gettext(_("You are not registered for this séance.")))
         content = documents_service.calendar_for(registration, event=event, publish=True)
         name = f"{registration.session.code or 'session'}{f'-{event.pk}' if event else ''}.ics"
-        return _download(content, "text/calendar", name, charset="utf-8")
+        return handlers.download(content, "text/calendar", name, charset="utf-8")
 
-    @_viewer_download
+    @handlers.viewer_download
     def document(self, request, user):
         """One of the viewer's issued documents, exactly as issued."""
         issued = documents_service.IssuedDocument.objects.filter(
-            pk=_int(request.GET.get("id")), registration__user=user
+            pk=handlers.positive_int(request.GET.get("id")), registration__user=user
         ).first()
         if issued is None:
-            return _plain(404, self.gettext(_("This document does not exist or is not yours.")))
+            return handlers.plain(404, self.gettext(_("This document does not exist or is not yours.")))
         try:
             content = documents_service.read_content(issued)
         except FileNotFoundError:
-            return _plain(404, self.gettext(_("The file of this document is missing: ask a training manager.")))
-        return _download(content, issued.media_type, issued.filename)
+            return handlers.plain(404, self.gettext(_("The file of this document is missing: ask a training manager.")))
+        return handlers.download(content, issued.media_type, issued.filename)
 
     def _session_from(self, data):
         """A session listed by this block, from the payload's ``session`` id: 404 for anything else."""
-        pk = _int(data.get("session")) if isinstance(data, dict) else None
+        pk = handlers.positive_int(data.get("session")) if isinstance(data, dict) else None
         session = self._sessions().filter(pk=pk).first() if pk else None
         if session is None:
             raise JsonHandlerError(404, self.gettext(_("This session is not offered here.")))
@@ -425,83 +358,3 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 '<cursus source="course" course_code="XLS" show_seats_left="false"/>',
             ),
         ]
-
-
-def _registered_message(block, outcome):
-    session = outcome.session.name
-    if outcome.result == Result.WAITING:
-        text = _("The session {session} is full: you are on its waiting list, position {position}.")
-        return block.gettext(text).format(session=session, position=outcome.position)
-    if outcome.result == Result.PENDING:
-        return block.gettext(_("You are registered for {session}, pending validation.")).format(session=session)
-    if outcome.result == Result.ALREADY_REGISTERED:
-        return block.gettext(_("You were already registered for {session}.")).format(session=session)
-    return block.gettext(_("You are registered for {session}.")).format(session=session)
-
-
-def _status(block, row):
-    """{"kind", "label"} of the viewer's place in the session, or None."""
-    registration = row.registration
-    if registration is None:
-        return None
-    if registration.role == Role.TRAINER:
-        return {"kind": "trainer", "label": block.gettext(_("Trainer"))}
-    if registration.status == RegistrationStatus.WAITING:
-        return {"kind": "waiting", "label": _waiting_label(block, row.position)}
-    if registration.status == RegistrationStatus.PENDING:
-        return {"kind": "pending", "label": block.gettext(_("Pending validation"))}
-    return {"kind": "registered", "label": block.gettext(_("Registered"))}
-
-
-def _waiting_label(block, position):
-    """The admin's words for a place on the waiting list (one message in the catalogue)."""
-    return block.gettext(_("Waiting list #%(position)d")) % {"position": position}
-
-
-def _login_url():
-    """The host's sign-in page (the LMS's ``/login``), or '' when it has none to offer."""
-    try:
-        return resolve_url(django_settings.LOGIN_URL)
-    except NoReverseMatch:
-        return ""
-
-
-def _known_zone(name):
-    try:
-        return bool(name) and zoneinfo.ZoneInfo(name) is not None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-def _int(value):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
-def _plain(status, message):
-    return Response(str(message), status=status, content_type="text/plain", charset="utf-8")
-
-
-def _download(content, media_type, filename, charset=None):
-    response = Response(body=content, content_type=media_type, charset=charset)
-    response.content_disposition = content_disposition_header(True, filename)
-    return response
-
-
-@functools.cache
-def _template(path):
-    libraries = {**get_installed_libraries(), "i18n": "xblock.utils.templatetags.i18n"}
-    return Template(loader.load_unicode(path), engine=Engine(libraries=libraries))
-
-
-_ICONS = {}
-
-
-def _icons():
-    if not _ICONS:
-        for name in ("plus", "hat", "cross"):
-            _ICONS[name] = loader.load_unicode(f"templates/cursus_xblock/admin/icons/{name}.svg").strip()
-    return _ICONS

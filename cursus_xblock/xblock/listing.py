@@ -4,7 +4,8 @@ The sessions of the block's source (a training course, or the sessions whose wor
 course run the block sits in), each with the viewer's own registration, its séances with the
 viewer's event registrations, the viewer's issued documents, and — for a session the viewer
 trains — its learners. Past and cancelled sessions are listed only when the author asked for past
-sessions or the viewer is registered in them: their certificates are there.
+sessions or the viewer is registered in them: their certificates are there. The rows are read by
+the selectors; whether the viewer may register or leave is the registration service's rule.
 """
 
 from dataclasses import dataclass, field
@@ -12,19 +13,11 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import (
-    ACTIVE_STATUSES,
-    DocumentKind,
-    IssuedDocument,
-    Registration,
-    RegistrationStatus,
-    Role,
-    Session,
-    SessionStatus,
-    seats_left,
-)
-from .selectors import event_registrations_of, events_of_sessions, registrations_annotated
-from .services.registration import offers_self_registration, self_unregistration_error, session_refusal
+from ..models import RegistrationStatus, Role, SessionStatus, seats_left
+from ..selectors import documents as document_selectors
+from ..selectors import registrations as registration_selectors
+from ..selectors import sessions as session_selectors
+from ..services.registration import offers_self_registration, self_unregistration_error, session_refusal
 
 #: A unit lists at most this many sessions (the nearest first); the block says how many it left out.
 MAX_SESSIONS = 100
@@ -63,30 +56,16 @@ class Listing:
     hidden: int = 0  # sessions beyond MAX_SESSIONS
 
 
-def source_sessions(*, course_code="", workspace_key=""):
-    """The sessions a block points at: a course's by code, else the course run's by workspace key."""
-    if course_code:
-        return Session.objects.filter(course__code=course_code)
-    if workspace_key:
-        return Session.objects.filter(workspace_key=workspace_key)
-    return Session.objects.none()
-
-
 def block_sessions(sessions, *, viewer=None, show_past=False, now=None):
     """The rows to show ``viewer`` (None: anonymous) for the ``sessions`` queryset."""
     now = now or timezone.now()
-    mine = {}
-    if viewer is not None:
-        for registration in registrations_annotated(
-            Registration.objects.filter(user=viewer, session__in=sessions, status__in=ACTIVE_STATUSES)
-        ):
-            mine.setdefault(registration.session_id, {})[registration.role] = registration
+    mine = registration_selectors.active_by_session(viewer, sessions) if viewer is not None else {}
 
     visible = ~Q(status=SessionStatus.CANCELLED)
     if not show_past:
         visible &= Q(end__gt=now)
     listed = sessions.filter(visible | Q(pk__in=list(mine)))
-    found = list(listed.with_seats_taken().select_related("course").order_by("start", "pk")[: MAX_SESSIONS + 1])
+    found = list(session_selectors.listed(listed).order_by("start", "pk")[: MAX_SESSIONS + 1])
     hidden = 0
     if len(found) > MAX_SESSIONS:  # counted only when there are more than shown
         found, hidden = found[:MAX_SESSIONS], listed.count() - MAX_SESSIONS
@@ -125,8 +104,10 @@ def _position(learner):
 
 def _attach_events(rows):
     """Each row's séances, with the viewer's registration to each (two queries)."""
-    by_session = events_of_sessions([row.session.pk for row in rows])
-    own = event_registrations_of([row.registration.pk for row in rows if row.registration], active_only=True)
+    by_session = session_selectors.events_of_sessions([row.session.pk for row in rows])
+    own = registration_selectors.event_registrations_of(
+        [row.registration.pk for row in rows if row.registration], active_only=True
+    )
     for row in rows:
         for event in by_session.get(row.session.pk, []):
             event.session = row.session  # loaded already: its place needs no query
@@ -139,20 +120,9 @@ def _attach_documents(rows):
     by_registration = {row.registration.pk: row for row in rows if row.registration is not None}
     if not by_registration:
         return
-    seen = set()
-    for document in (
-        IssuedDocument.objects.filter(registration__in=list(by_registration))
-        .select_related("event")
-        .order_by("-issued_at", "-pk")
-    ):
-        key = (document.registration_id, document.kind, document.event_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        by_registration[document.registration_id].documents.append(document)
-    order = list(DocumentKind.values)
-    for row in by_registration.values():
-        row.documents.sort(key=lambda d: (order.index(d.kind), d.event.start if d.event else row.session.start))
+    for registration_id, documents in document_selectors.newest_documents_of(by_registration).items():
+        row = by_registration[registration_id]
+        row.documents = sorted(documents, key=lambda d: document_selectors.kind_order(d, row.session.start))
 
 
 def _attach_learners(rows):
@@ -162,20 +132,5 @@ def _attach_learners(rows):
     }
     if not trained:
         return
-    waiting = {}  # session id: waiting learners seen so far, in waiting-list order
-    for registration in (
-        Registration.objects.filter(session__in=list(trained), role=Role.LEARNER, status__in=ACTIVE_STATUSES)
-        .select_related("user")
-        .order_by("session", "waiting_order", "pk")
-    ):
-        position = None
-        if registration.status == RegistrationStatus.WAITING:
-            position = waiting[registration.session_id] = waiting.get(registration.session_id, 0) + 1
-        trained[registration.session_id].learners.append({"registration": registration, "position": position})
-    for row in trained.values():
-        # Confirmed and pending by name, then the waiting list in its order.
-        row.learners.sort(key=lambda item: (item["position"] or 0, _sort_name(item["registration"].user)))
-
-
-def _sort_name(user):
-    return (user.last_name.lower(), user.first_name.lower(), user.get_username())
+    for session_id, learners in registration_selectors.learners_of(trained).items():
+        trained[session_id].learners = learners

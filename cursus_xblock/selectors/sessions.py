@@ -1,0 +1,120 @@
+"""Sessions and séances as the interfaces list them: one seat count, one search."""
+
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from ..models import SEAT_STATUSES, Event, Registration, RegistrationStatus, Role, Session
+
+#: A search reads at most this many words, each cut to this many characters.
+SEARCH_WORDS = 10
+SEARCH_WORD_LENGTH = 100
+
+
+def _seat_holders():
+    """Learners holding a seat (confirmed or pending validation): the rule every seat count applies."""
+    return Registration.objects.filter(role=Role.LEARNER, status__in=SEAT_STATUSES)
+
+
+def seats_taken_of(session):
+    """The seats taken in ``session`` as an expression: ``OuterRef("pk")`` for sessions, ``OuterRef("session")``…
+
+    A correlated subquery rather than a join, so it annotates sessions and registrations alike and
+    adds no GROUP BY to the queryset it is put in.
+    """
+    counted = _seat_holders().filter(session=session).order_by().values("session").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")[:1]), Value(0))
+
+
+def with_seats_taken(sessions):
+    """The sessions annotated with ``seats_taken``."""
+    return sessions.annotate(seats_taken=seats_taken_of(OuterRef("pk")))
+
+
+def seats_taken(session):
+    """The seats taken in one session: one query."""
+    return _seat_holders().filter(session=session).count()
+
+
+def search_words(text):
+    """The words of a search box, bounded."""
+    return [word[:SEARCH_WORD_LENGTH] for word in text.split()[:SEARCH_WORDS]]
+
+
+def search(sessions, text):
+    """The sessions matching every word in their code, name or place, or their course's code or title."""
+    for word in search_words(text):
+        sessions = sessions.filter(
+            Q(code__icontains=word)
+            | Q(name__icontains=word)
+            | Q(place__icontains=word)
+            | Q(course__code__icontains=word)
+            | Q(course__title__icontains=word)
+        )
+    return sessions
+
+
+def listed(sessions=None):
+    """Sessions with ``seats_taken`` and their course: what every session list shows."""
+    if sessions is None:
+        sessions = Session.objects.all()
+    return with_seats_taken(sessions).select_related("course")
+
+
+def catalogue():
+    """Every session with its seats and course, in date order."""
+    return listed().order_by("start", "pk")
+
+
+def source_sessions(*, course_code="", workspace_key=""):
+    """The sessions of a course by code, else those of a course run by workspace key."""
+    if course_code:
+        return Session.objects.filter(course__code=course_code)
+    if workspace_key:
+        return Session.objects.filter(workspace_key=workspace_key)
+    return Session.objects.none()
+
+
+def session_events(session):
+    """The session's events with ``seats_taken`` (confirmed learners), in date order."""
+    return (
+        Event.objects.filter(session=session)
+        .annotate(
+            seats_taken=Count(
+                "registrations",
+                filter=Q(
+                    registrations__status=RegistrationStatus.CONFIRMED,
+                    registrations__registration__role=Role.LEARNER,
+                ),
+            )
+        )
+        .order_by("start", "pk")
+    )
+
+
+def events_of_sessions(session_ids):
+    """{session id: its events in date order}: one query."""
+    grouped = {}
+    for event in Event.objects.filter(session_id__in=session_ids).order_by("start", "pk"):
+        grouped.setdefault(event.session_id, []).append(event)
+    return grouped
+
+
+def _waiting():
+    return Registration.objects.filter(role=Role.LEARNER, status=RegistrationStatus.WAITING)
+
+
+def with_registration_counts(sessions):
+    """The sessions annotated with ``seats_taken`` and ``waiting_count`` (learners on the waiting list)."""
+    waiting = _waiting().filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Count("pk"))
+    return with_seats_taken(sessions).annotate(waiting_count=Coalesce(Subquery(waiting.values("n")[:1]), Value(0)))
+
+
+def status_counts(session):
+    """{"<role>_<status>": how many registrations of that role are in that status} for one session: one query."""
+    return Registration.objects.filter(session=session).aggregate(
+        **{
+            f"{role}_{status}": Count("pk", filter=Q(role=role, status=status))
+            for role in Role.values
+            for status in RegistrationStatus.values
+        }
+    )
