@@ -3,7 +3,7 @@
 The block holds no registration state of its own (every field is the author's settings): sessions,
 registrations and documents live in the plugin's tables and change only through the services, so
 the admin, the API and the block apply the same rules. Handlers act for the viewer alone — who that
-is comes from the runtime (see ``viewer.py``), never from the request's data.
+is comes from the runtime (see ``xblock/viewer.py``), never from the request's data.
 """
 
 import functools
@@ -30,14 +30,14 @@ from xblock.validation import ValidationMessage
 
 from . import block_sessions
 from .backends import WorkspaceRefused
-from .formatting import long_date_range
 from .models import Course, DocumentKind, Registration, RegistrationStatus, Role
 from .services import documents as documents_service
 from .services import registration as registration_service
 from .services.inputs import clean_reason
 from .services.outcomes import RegistrationError, Result
-from .throttling import SelfRegistrationThrottle
-from .viewer import viewer_of
+from .utils.dates import long_date_range
+from .web.throttling import SelfRegistrationThrottle
+from .xblock.viewer import viewer_of
 
 loader = ResourceLoader(__name__)
 
@@ -70,7 +70,7 @@ def _self_service(method):
     """A handler where the viewer changes their own registrations: ``method(self, data, viewer)``.
 
     POST only, a JSON body only, signed in, and counted against the person's self-registration
-    budget, which the API's ``me/registrations/`` spends too (``throttling.py``). The LMS serves
+    budget, which the API's ``me/registrations/`` spends too (``web/throttling.py``). The LMS serves
     handlers from a CSRF-exempt view: another site's form can post ``text/plain`` or form data
     for a signed-in learner, but not ``application/json`` without the browser asking first (CORS),
     so nothing else is read, nor counted.

@@ -28,12 +28,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import permissions
-from ..formatting import date_range
 from ..models import ACTIVE_STATUSES, Registration, Role, Session, SessionStatus
 from ..models import seats_left as free_seats
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Refusal, Result
+from ..utils.dates import date_range
 from .registrations import person_name
 
 PER_PAGE = 25

@@ -12,9 +12,9 @@ from django.utils.translation import ngettext
 
 from .. import permissions
 from ..backends import get_backend
-from ..formatting import date_range
 from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
+from ..utils.dates import date_range
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
 

@@ -1,0 +1,1 @@
+"""The Cursus XBlock: what learners and trainers see in a course unit."""
