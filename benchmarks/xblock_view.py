@@ -90,7 +90,7 @@ def register_ratio(args):
 
     key = "course-v1:Bench+Reg+2026"
     sessions = [SessionFactory(workspace_key=key, self_registration=True, capacity=None) for _ in range(10)]
-    from cursus_xblock.viewer import viewer_of
+    from cursus_xblock.xblock.viewer import viewer_of
 
     direct, handler, listing = [], [], []
     for _ in range(args.repeat * 5):

@@ -34,7 +34,7 @@ class CursusConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
-        from .receivers import send_calendar_cancellation
+        from .services.calendar_cancellation import send_calendar_cancellation
         from .signals import registration_changed
 
         registration_changed.connect(send_calendar_cancellation, dispatch_uid="cursus_calendar_cancellation")

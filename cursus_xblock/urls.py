@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from .web import views
 
 app_name = "cursus_xblock"
 

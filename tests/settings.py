@@ -37,7 +37,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crum.CurrentRequestUserMiddleware",  # the XBlock's viewer outside the LMS, as in the demo
     "django.contrib.messages.middleware.MessageMiddleware",
-    "cursus_xblock.middleware.DatabaseBusyMiddleware",  # a lock past the timeout: 503, not 500
+    "cursus_xblock.web.middleware.DatabaseBusyMiddleware",  # a lock past the timeout: 503, not 500
 ]
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = [

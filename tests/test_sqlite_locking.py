@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cursus_xblock.db import sqlite_database
-from cursus_xblock.middleware import DATABASE_BUSY
 from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role
+from cursus_xblock.web.middleware import DATABASE_BUSY
 
 from .factories import SessionFactory, UserFactory
 

@@ -11,10 +11,10 @@ from django.utils.translation import ngettext
 
 from .. import permissions
 from ..backends import get_backend
-from ..formatting import date_range
 from ..models import Course, Event, Session
 from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import registration as registration_service
+from ..utils.dates import date_range
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
 

@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ..compat import get_model_admin
 from ..conf import settings
 from ..permissions import can_use_admin
+from ..utils.compat import get_model_admin
+from .picker import group_picker_urls, user_picker_urls
+from .user_registrations import user_registration_urls
 
 CHANGE_FORM = "cursus_xblock/admin/object_tools_change_form.html"
 
@@ -71,9 +73,6 @@ class CursusUserAdminMixin(ObjectToolMixin):
         )
 
     def get_urls(self):
-        from .picker import user_picker_urls
-        from .user_registrations import user_registration_urls
-
         return [*user_registration_urls(self), *user_picker_urls(self), *super().get_urls()]
 
 
@@ -84,8 +83,6 @@ class CursusGroupAdminMixin(ObjectToolMixin):
         return reverse("admin:cursus_group_register", args=[obj.pk, "learner"])
 
     def get_urls(self):
-        from .picker import group_picker_urls
-
         return [*group_picker_urls(self), *super().get_urls()]
 
 

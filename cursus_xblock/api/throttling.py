@@ -1,5 +1,5 @@
-"""Throttles of the API: self-registration shares its budget with the XBlock (``..throttling``)."""
+"""Throttles of the API: self-registration shares its budget with the XBlock (``web.throttling``)."""
 
-from ..throttling import DEFAULT_RATES, SELF_REGISTRATION_SCOPE, SelfRegistrationThrottle
+from ..web.throttling import DEFAULT_RATES, SELF_REGISTRATION_SCOPE, SelfRegistrationThrottle
 
 __all__ = ["DEFAULT_RATES", "SELF_REGISTRATION_SCOPE", "SelfRegistrationThrottle"]

@@ -8,6 +8,7 @@ Modelled on ``django.contrib.auth.backends.BaseBackend``: a tiny interface with 
 loaded from a dotted path read lazily from ``CURSUS_WORKSPACE_BACKEND``.
 """
 
+import importlib.util
 from functools import lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,7 +17,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 GROUPS_BACKEND = "cursus_xblock.backends.groups.GroupsWorkspaceBackend"
-OPENEDX_BACKEND = "cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend"
+#: Where the Open edX backend lives; operators' settings name it by its older, still working path
+#: ``cursus_xblock.backends.openedx.OpenEdxWorkspaceBackend`` (that module re-exports it).
+OPENEDX_BACKEND = "cursus_xblock.openedx.backend.OpenEdxWorkspaceBackend"
 
 
 class WorkspaceRefused(Exception):
@@ -93,14 +96,20 @@ class BaseWorkspaceBackend:
         return ""
 
 
+def edx_platform_available():
+    """Whether edx-platform's student app can be imported (we run inside the LMS or Studio)."""
+    try:
+        return importlib.util.find_spec("common.djangoapps.student") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def backend_path():
     """The configured path; empty means Open edX's backend inside edx-platform, the groups one elsewhere."""
     from ..conf import settings
 
     if settings.WORKSPACE_BACKEND:
         return settings.WORKSPACE_BACKEND
-    from .openedx import edx_platform_available
-
     return OPENEDX_BACKEND if edx_platform_available() else GROUPS_BACKEND
 
 

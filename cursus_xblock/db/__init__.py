@@ -12,7 +12,7 @@ option; on Django 4.2 the ``cursus_xblock.db.sqlite3`` backend (Django's, with t
     DATABASES = {"default": sqlite_database(BASE_DIR / "db.sqlite3")}
 
 A lock still held past the timeout becomes a 503 with a message, not a 500:
-``cursus_xblock.middleware.DatabaseBusyMiddleware``.
+``cursus_xblock.web.middleware.DatabaseBusyMiddleware``.
 """
 
 import django

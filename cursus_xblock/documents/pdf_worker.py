@@ -76,20 +76,23 @@ def _picklable(exc):
     return exc
 
 
-def main(fd):
-    """The worker process: serve documents on the socket ``fd`` until the server closes it."""
-    _serve(Connection(fd))
+def main(fd, render_here):
+    """The worker process: serve documents on the socket ``fd`` until the server closes it.
+
+    ``render_here`` is ``render.render_pdf_here``, handed in by the worker's command line (see
+    ``_Worker``) rather than imported: ``render`` calls this module, so importing it back would
+    close a circle.
+    """
+    _serve(Connection(fd), render_here)
 
 
-def _serve(connection):
+def _serve(connection, render_here):
     """The worker's loop: ``(html, css)`` in, ``(ok, pdf or exception, log records)`` out, until EOF."""
-    from . import render
-
     collector = _Collector()
     for name in FORWARDED_LOGGERS:
         logging.getLogger(name).addHandler(collector)
     try:
-        render.render_pdf_here("<p>cursus</p>")  # imports WeasyPrint and loads the fonts once
+        render_here("<p>cursus</p>")  # imports WeasyPrint and loads the fonts once
     except Exception as exc:  # noqa: BLE001 — reported to the caller
         connection.send((False, _picklable(exc), []))
         return
@@ -101,7 +104,7 @@ def _serve(connection):
             return
         collector.records = []
         try:
-            reply = (True, render.render_pdf_here(html, css=css))
+            reply = (True, render_here(html, css=css))
         except Exception as exc:  # noqa: BLE001 — raised again in the caller
             reply = (False, _picklable(exc))
         connection.send((*reply, collector.records))
@@ -113,7 +116,10 @@ def _serve(connection):
 class _Worker:
     def __init__(self):
         ours, theirs = socket.socketpair()
-        code = f"from cursus_xblock.documents.pdf_worker import main; main({theirs.fileno()})"
+        code = (
+            "from cursus_xblock.documents import pdf_worker, render; "
+            f"pdf_worker.main({theirs.fileno()}, render.render_pdf_here)"
+        )
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
         with theirs:
             self.process = subprocess.Popen(  # noqa: S603 — our own interpreter and code

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from ..compat import check_constraint
+from ..utils.compat import check_constraint
 
 
 def validate_time_zone(value):

@@ -2,8 +2,8 @@
 
 ``connect()`` is called from ``CursusConfig.ready``. The unenrollment receiver listens to
 openedx-events' ``COURSE_UNENROLLMENT_COMPLETED`` (a library, installed everywhere); the
-retirement receiver listens to the LMS's ``USER_RETIRE_LMS_MISC``, which the Open edX backend module
-imports when edx-platform is there, and which simply does not exist anywhere else.
+retirement receiver listens to the LMS's ``USER_RETIRE_LMS_MISC``, which the Open edX backend
+(``backend.py``) imports when edx-platform is there, and which simply does not exist anywhere else.
 
 Both change registrations only through the registration service, so history, seats, waiting lists
 and workspace roles stay consistent, and both run with « cursus is acting » set, so the
@@ -41,7 +41,7 @@ def connect():
     """Connect the receivers; idempotent. The retirement one only where the LMS provides the signal."""
     from openedx_events.learning.signals import COURSE_UNENROLLMENT_COMPLETED
 
-    from ..backends.openedx import retirement_signal
+    from .backend import retirement_signal
 
     COURSE_UNENROLLMENT_COMPLETED.connect(handle_unenrollment, dispatch_uid=_UNENROLLMENT_UID)
     signal = retirement_signal()
@@ -86,14 +86,14 @@ def handle_unenrollment(sender, enrollment=None, **kwargs):
 def _enrollments_are_registrations():
     """Only the Open edX backend (or one built on it) turns registrations into enrollments."""
     from ..backends import get_backend
-    from ..backends.openedx import OpenEdxWorkspaceBackend
+    from .backend import OpenEdxWorkspaceBackend
 
     return isinstance(get_backend(), OpenEdxWorkspaceBackend)
 
 
 def _granting_enrollment(user_id, course_key):
     """Confirmed registrations of the user whose role is enrollment, in live sessions of the run."""
-    from ..backends.openedx import COLLABORATOR
+    from .backend import COLLABORATOR
 
     roles = [role for role, workspace_role in settings.WORKSPACE_ROLES.items() if workspace_role == COLLABORATOR]
     return (

@@ -3,7 +3,6 @@
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from ..formatting import date_range
 from ..models import (
     ACTIVE_STATUSES,
     EventRegistration,
@@ -13,6 +12,7 @@ from ..models import (
     Role,
 )
 from ..permissions import registrations_managed_by
+from ..utils.dates import date_range
 from .documents import documents_of
 from .sessions import events_of_sessions, seats_taken_of
 

@@ -32,7 +32,6 @@ from ..documents import calendar as ical
 from ..documents.generators import DocumentRefused
 from ..documents.registry import get_generator
 from ..documents.templating import TemplateError, compile_template, render_template
-from ..formatting import date_range
 from ..models import (
     BatchStatus,
     DocumentBatch,
@@ -46,6 +45,7 @@ from ..models import (
     Role,
 )
 from ..models.documents import BatchOutcome, DocumentBatchItem
+from ..utils.dates import date_range
 
 logger = logging.getLogger(__name__)
 

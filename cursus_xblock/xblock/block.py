@@ -3,7 +3,7 @@
 The block holds no registration state of its own (every field is the author's settings): sessions,
 registrations and documents live in the plugin's tables and change only through the services, so
 the admin, the API and the block apply the same rules. Handlers act for the viewer alone — who that
-is comes from the runtime (see ``viewer.py``), never from the request's data.
+is comes from the runtime (see ``xblock/viewer.py``), never from the request's data.
 """
 
 import zoneinfo
@@ -19,18 +19,18 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
 from ..backends import WorkspaceRefused
-from ..formatting import long_date_range
 from ..models import ACTIVE_STATUSES, Course, DocumentKind, Registration, RegistrationStatus, Role
 from ..selectors.sessions import source_sessions
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import clean_reason
 from ..services.outcomes import RegistrationError, Result
-from ..viewer import viewer_of
+from ..utils.dates import long_date_range
 from . import handlers, rendering
 from .handlers import _
 from .listing import block_sessions
 from .rendering import loader
+from .viewer import viewer_of
 
 SOURCE_COURSE_RUN = "course_run"
 SOURCE_COURSE = "course"

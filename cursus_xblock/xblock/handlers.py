@@ -9,8 +9,8 @@ from webob import Response
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 
-from ..throttling import SelfRegistrationThrottle
-from ..viewer import viewer_of
+from ..web.throttling import SelfRegistrationThrottle
+from .viewer import viewer_of
 
 JSON_MEDIA_TYPE = "application/json"
 

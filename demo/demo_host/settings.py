@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "crum.CurrentRequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A database lock held past the timeout: a 503 saying "try again", not a 500.
-    "cursus_xblock.middleware.DatabaseBusyMiddleware",
+    "cursus_xblock.web.middleware.DatabaseBusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -13,8 +13,8 @@ from opaque_keys.edx.keys import CourseKey
 
 from cursus_xblock.backends import get_backend
 from cursus_xblock.backends.groups import GroupsWorkspaceBackend
-from cursus_xblock.backends.openedx import OpenEdxWorkspaceBackend
 from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role
+from cursus_xblock.openedx.backend import OpenEdxWorkspaceBackend
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.outcomes import Refusal, Result
 

@@ -3,11 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ...formatting import date_range
 from ...models import SessionStatus
 from ...models import seats_left as free_seats
 from ...services import registration as registration_service
 from ...services.outcomes import Refusal
+from ...utils.dates import date_range
 
 
 def session_item(session, *, role, already_count, people, now):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ...formatting import date_range
 from ...services.outcomes import Refusal, Result
+from ...utils.dates import date_range
 from ..registrations import person_name
 
 #: Summaries kept in the user's session (the oldest go first).

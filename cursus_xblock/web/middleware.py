@@ -5,7 +5,7 @@ for another connection's lock fails with ``OperationalError: database is locked`
 written (the transaction rolled back), so the honest answer is "busy, try again": an HTML page for
 people (the admin), ``{"code": "database_busy", "message": …}`` for the API and JSON callers.
 
-Add ``"cursus_xblock.middleware.DatabaseBusyMiddleware"`` to ``MIDDLEWARE``. It sees errors
+Add ``"cursus_xblock.web.middleware.DatabaseBusyMiddleware"`` to ``MIDDLEWARE``. It sees errors
 raised by views (``process_exception``), which is where writes happen.
 """
 
@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .db import is_database_locked
+from ..db import is_database_locked
 
 DATABASE_BUSY = _("The database is busy with other changes, and nothing was changed. Please try again in a moment.")
 DATABASE_BUSY_TITLE = _("Busy, try again")

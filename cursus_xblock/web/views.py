@@ -4,9 +4,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import __version__
-from .models import DocumentKind
-from .services import documents
+from .. import __version__
+from ..models import DocumentKind
+from ..services import documents
 
 
 @require_GET

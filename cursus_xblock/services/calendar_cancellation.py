@@ -1,8 +1,12 @@
-"""Reactions to committed registration changes."""
+"""After an unregistration is committed, the person's calendar gets a METHOD:CANCEL.
+
+Connected to ``signals.registration_changed`` by ``CursusConfig.ready``. The platform's own signals
+are received in ``openedx/receivers.py``.
+"""
 
 import logging
 
-from .models import HistoryAction
+from ..models import HistoryAction
 
 log = logging.getLogger(__name__)
 
@@ -11,11 +15,11 @@ def send_calendar_cancellation(sender, *, registration, event_registration, acti
     """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL."""
     if action != HistoryAction.CANCELLED or event_registration is not None:
         return
-    from .services.retirement import RETIRED_REASON
+    from .retirement import RETIRED_REASON
 
     if reason == RETIRED_REASON:  # an account being retired is not written to any more
         return
-    from .services import documents
+    from . import documents
 
     try:
         documents.send_cancellation(registration)
