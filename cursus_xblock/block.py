@@ -31,7 +31,7 @@ from xblock.validation import ValidationMessage
 from . import block_sessions
 from .backends import WorkspaceRefused
 from .formatting import long_date_range
-from .models import Course, DocumentKind, Registration, RegistrationStatus, Role
+from .models import Course, DocumentKind, IssuedDocument, Registration, RegistrationStatus, Role
 from .services import documents as documents_service
 from .services import registration as registration_service
 from .services.inputs import clean_reason
@@ -389,9 +389,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
     @_viewer_download
     def document(self, request, user):
         """One of the viewer's issued documents, exactly as issued."""
-        issued = documents_service.IssuedDocument.objects.filter(
-            pk=_int(request.GET.get("id")), registration__user=user
-        ).first()
+        issued = IssuedDocument.objects.filter(pk=_int(request.GET.get("id")), registration__user=user).first()
         if issued is None:
             return _plain(404, self.gettext(_("This document does not exist or is not yours.")))
         try:
