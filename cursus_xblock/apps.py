@@ -33,8 +33,8 @@ class CursusConfig(AppConfig):
     }
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import tasks  # noqa: F401  (registers the Celery task the documents service publishes by name)
+        # Registered on import: the system checks, and the Celery task the documents service publishes by name.
+        from . import checks, tasks  # noqa: F401
         from .receivers import send_calendar_cancellation
         from .signals import registration_changed
 

@@ -49,6 +49,7 @@ __all__ = [
     "read_content",
     "request_session_zip",
     "selection_download",
+    "send_cancellation",
     "session_zip_name",
     "site_url",
     "snapshot_dates",
