@@ -159,3 +159,14 @@ def test_asking_again_for_an_abandoned_batch_resumes_it(templates, admin_user):
 
     assert again.pk == batch.pk and (again.status, again.done, again.issued) == (BatchStatus.DONE, 5, 5)
     assert IssuedDocument.objects.count() == 5 and len(_zip_names(again)) == 5
+
+
+def test_the_batch_task_keeps_its_registered_name():
+    """Queued messages carry the task's name: the service publishes by it, and the app knows it once Django is up."""
+    from celery import current_app
+
+    assert batches.BUILD_TASK == "cursus_xblock.build_document_batch"
+    assert batches.BUILD_TASK in current_app.tasks  # apps.ready registered it; the service never imports tasks.py
+    from cursus_xblock import tasks
+
+    assert tasks.build_document_batch.name == batches.BUILD_TASK
