@@ -33,7 +33,8 @@ class CursusConfig(AppConfig):
     }
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        # Registered on import: the system checks, and the Celery task the documents service publishes by name.
+        from . import checks, tasks  # noqa: F401
         from .services.calendar_cancellation import send_calendar_cancellation
         from .signals import registration_changed
 

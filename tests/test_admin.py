@@ -22,6 +22,7 @@ from cursus_xblock.models import (
 )
 from cursus_xblock.services import registration as service
 
+from .counts import seats_taken
 from .factories import CourseFactory, EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_raising_a_capacity_in_the_admin_promotes_the_waiting_list(admin_client)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert "2 learners moved from the waiting list to the session." in _messages(response)
-    assert service.seats_taken(session) == 3
+    assert seats_taken(session) == 3
     session.refresh_from_db()
     assert session.capacity == 3
 

@@ -2,8 +2,7 @@
 
 Templates are compiled when the form is checked, so a broken one is refused with its line and never
 becomes a version; ``services.documents.template_save`` is the only writer. Issued documents are
-read-only: their stored bytes are served as they were issued. The session list gains two actions
-that issue a ZIP of invitations or certificates for one session.
+read-only: their stored bytes are served as they were issued.
 """
 
 import io
@@ -18,41 +17,29 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from .. import permissions
 from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
 from ..documents.render import render_pdf
 from ..documents.templating import TemplateError, check_limits, compile_template, render_template
 from ..models import (
-    BatchStatus,
     DocumentKind,
     DocumentTemplate,
     DocumentTemplateVersion,
     IssuedDocument,
-    Registration,
-    RegistrationStatus,
-    Role,
 )
-from ..models.documents import BatchOutcome
 from ..services import documents as documents_service
 from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
 from .scoping import OrganizationScopedAdminMixin
-from .sessions import SessionAdmin
 
 #: Fields compiled before a template is saved (the CSS is not a template).
 COMPILED_FIELDS = ("body", "email_subject", "email_body")
 
 PREVIEW_FAILED = _("The preview could not be made: %(problem)s")
 FILE_MISSING = _("The file of this document is missing from the storage: %(problem)s")
-BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page shows its progress.")
-ONE_SESSION = _("Select one session at a time.")
-NO_LEARNER = _("No confirmed learner in this session.")
-ZIP_FAILED = _("The documents could not be made: %(problem)s")
 
 
 def _code_area(rows):
@@ -338,76 +325,3 @@ class IssuedDocumentAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admi
         return FileResponse(
             io.BytesIO(content), as_attachment=True, filename=document.filename, content_type=document.media_type
         )
-
-
-# --- bulk ZIPs on the session list ----------------------------------------------------------
-
-
-def _has_manage_registrations_permission(model_admin, request, obj=None):
-    return permissions.is_training_manager(request.user)
-
-
-def _zip_response(model_admin, request, queryset, kind):
-    sessions = list(queryset[:2])
-    if len(sessions) != 1:
-        model_admin.message_user(request, ONE_SESSION, messages.WARNING)
-        return None
-    (session,) = sessions
-    learners = Registration.objects.filter(session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED)
-    if not learners.exists():
-        model_admin.message_user(request, NO_LEARNER, messages.WARNING)
-        return None
-    try:
-        batch = documents_service.batch_start(session=session, kind=kind, actor=request.user)
-    except (OSError, ImproperlyConfigured) as exc:  # the ZIP could not be stored; a broken configuration
-        model_admin.message_user(request, ZIP_FAILED % {"problem": exc}, messages.ERROR)
-        return None
-    batch_page = HttpResponseRedirect(reverse("admin:cursus_xblock_documentbatch_change", args=[batch.pk]))
-    if batch.status == BatchStatus.FAILED:  # the broker could not be reached: nothing will run it
-        model_admin.message_user(request, ZIP_FAILED % {"problem": batch.error}, messages.ERROR)
-        return batch_page
-    if batch.status != BatchStatus.DONE:  # a worker builds it; the batch page follows its progress
-        model_admin.message_user(request, BATCH_QUEUED, messages.INFO)
-        return batch_page
-    if batch.failed and not batch.issued:  # a ZIP of errors: the batch's page says, person by person, which
-        first = batch.items.filter(outcome=BatchOutcome.FAILED).order_by("pk").first()
-        model_admin.message_user(request, ZIP_FAILED % {"problem": first.message if first else "—"}, messages.ERROR)
-        return batch_page
-    # Built during the request. Shown on the next page the admin opens (the browser stays put for a download).
-    model_admin.message_user(
-        request,
-        ngettext(
-            "%(count)d document issued for %(session)s.", "%(count)d documents issued for %(session)s.", batch.issued
-        )
-        % {"count": batch.issued, "session": session},
-        messages.SUCCESS,
-    )
-    missing = batch.refused + batch.failed
-    if missing:
-        model_admin.message_user(
-            request,
-            ngettext(
-                "%(count)d learner did not get one: see not_issued.txt in the ZIP.",
-                "%(count)d learners did not get one: see not_issued.txt in the ZIP.",
-                missing,
-            )
-            % {"count": missing},
-            messages.WARNING,
-        )
-    filename = f"{slugify(session.code) or session.pk}_{kind}.zip"
-    return FileResponse(batch.file.open("rb"), as_attachment=True, filename=filename, content_type="application/zip")
-
-
-@admin.action(permissions=["manage_registrations"], description=_("Certificates of attendance (ZIP)"))
-def issue_certificates_zip(model_admin, request, queryset):
-    return _zip_response(model_admin, request, queryset, DocumentKind.SESSION_CERTIFICATE)
-
-
-@admin.action(permissions=["manage_registrations"], description=_("Invitations (ZIP)"))
-def issue_invitations_zip(model_admin, request, queryset):
-    return _zip_response(model_admin, request, queryset, DocumentKind.SESSION_INVITATION)
-
-
-if not hasattr(SessionAdmin, "has_manage_registrations_permission"):
-    SessionAdmin.has_manage_registrations_permission = _has_manage_registrations_permission
-SessionAdmin.actions = [*(SessionAdmin.actions or []), issue_certificates_zip, issue_invitations_zip]

@@ -5,10 +5,6 @@ and reports each session's outcome; bulk actions unregister, validate, refuse an
 attendance, each saying what it did.
 """
 
-import io
-import tempfile
-import zipfile
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -257,16 +253,12 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         return issued
 
     def _download(self, issued, name):
-        if not issued:
-            return None  # back to the list, with the messages saying why
-        if len(issued) == 1:
-            return FileResponse(io.BytesIO(issued[0].content), as_attachment=True, filename=issued[0].filename)
-        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for number, document in enumerate(issued, start=1):
-                archive.writestr(f"{number:03d}_{document.filename}", document.content)
-        out.seek(0)
-        return FileResponse(out, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
+        """The PDF, or a ZIP of them; None (back to the list, with the messages saying why) when none."""
+        download = documents_service.selection_download(issued, name)
+        if download is None:
+            return None
+        out, filename, media_type = download
+        return FileResponse(out, as_attachment=True, filename=filename, content_type=media_type)
 
     def _decide(self, request, queryset, decide):
         """Apply ``decide`` to the pending registrations of the selection; how many it changed."""

@@ -1,6 +1,11 @@
-"""Sessions (with their events inline) and events."""
+"""Sessions (with their events inline) and events.
+
+The session list has two actions that issue a ZIP of invitations or certificates for one
+session; the documents service decides whether a worker builds it or the request does.
+"""
 
 from django.contrib import admin, messages
+from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -12,11 +17,18 @@ from django.utils.translation import ngettext
 from .. import permissions
 from ..backends import get_backend
 from ..models import Course, Event, Session
+from ..models.documents import DocumentKind
 from ..selectors.sessions import status_counts, with_registration_counts
+from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..utils.dates import date_range
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
+
+BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page shows its progress.")
+ONE_SESSION = _("Select one session at a time.")
+NO_LEARNER = _("No confirmed learner in this session.")
+ZIP_FAILED = _("The documents could not be made: %(problem)s")
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -64,6 +76,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     autocomplete_fields = ("course",)
     inlines = [EventInline]
     readonly_fields = ("registrations_summary",)
+    actions = ("issue_certificates_zip", "issue_invitations_zip")
     fieldsets = (
         (None, {"fields": ("course", "code", "name", "description", "status")}),
         (_("When and where"), {"fields": ("start", "end", "time_zone", "place")}),
@@ -183,6 +196,73 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
                 % {"count": len(promoted)},
                 messages.SUCCESS,
             )
+
+    # --- everyone's documents as one ZIP ---------------------------------------------------
+
+    def has_manage_registrations_permission(self, request, obj=None):
+        """Issuing a session's documents is a training manager's job, like registering."""
+        return permissions.is_training_manager(request.user)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Certificates of attendance (ZIP)"))
+    def issue_certificates_zip(self, request, queryset):
+        return self._zip_response(request, queryset, DocumentKind.SESSION_CERTIFICATE)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Invitations (ZIP)"))
+    def issue_invitations_zip(self, request, queryset):
+        return self._zip_response(request, queryset, DocumentKind.SESSION_INVITATION)
+
+    def _zip_response(self, request, queryset, kind):
+        """The ZIP, or the batch's page while a worker builds it, or back to the list with why not."""
+        sessions = list(queryset[:2])
+        if len(sessions) != 1:
+            self.message_user(request, ONE_SESSION, messages.WARNING)
+            return None
+        (session,) = sessions
+        asked = documents_service.request_session_zip(session=session, kind=kind, actor=request.user)
+        State = documents_service.ZipState
+        if asked.state == State.NO_LEARNER:
+            self.message_user(request, NO_LEARNER, messages.WARNING)
+            return None
+        if asked.state == State.NOT_STARTED:
+            self.message_user(request, ZIP_FAILED % {"problem": asked.problem}, messages.ERROR)
+            return None
+        batch_page = HttpResponseRedirect(reverse("admin:cursus_xblock_documentbatch_change", args=[asked.batch.pk]))
+        if asked.state == State.QUEUED:
+            self.message_user(request, BATCH_QUEUED, messages.INFO)
+            return batch_page
+        if asked.state != State.READY:  # not queued, or nothing but errors: the batch's page says more
+            self.message_user(request, ZIP_FAILED % {"problem": asked.problem}, messages.ERROR)
+            return batch_page
+        batch = asked.batch
+        # Built during the request. Shown on the next page the admin opens (the browser stays put for a download).
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d document issued for %(session)s.",
+                "%(count)d documents issued for %(session)s.",
+                batch.issued,
+            )
+            % {"count": batch.issued, "session": session},
+            messages.SUCCESS,
+        )
+        missing = batch.refused + batch.failed
+        if missing:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d learner did not get one: see not_issued.txt in the ZIP.",
+                    "%(count)d learners did not get one: see not_issued.txt in the ZIP.",
+                    missing,
+                )
+                % {"count": missing},
+                messages.WARNING,
+            )
+        return FileResponse(
+            batch.file.open("rb"),
+            as_attachment=True,
+            filename=documents_service.session_zip_name(session, kind),
+            content_type="application/zip",
+        )
 
 
 @admin.register(Event)

@@ -25,6 +25,7 @@ from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, R
 from ..selectors.documents import templates_by_kind
 from ..selectors.registrations import session_list_for_user
 from ..services import documents as documents_service
+from ..services import event_registration as event_registration_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
@@ -158,7 +159,7 @@ class RegistrationViews:
         user = self._user(request, object_id)
         registration = self._registration(request, user, registration_id)
         event = get_object_or_404(Event, pk=event_id, session_id=registration.session_id)
-        (outcome,) = registration_service.register_to_events(
+        (outcome,) = event_registration_service.register_to_events(
             registration=registration, events=[event], actor=request.user
         )
         level = messages.ERROR if outcome.result == Result.REFUSED else messages.SUCCESS
@@ -174,7 +175,7 @@ class RegistrationViews:
         reason = self._reason(request)
         if reason is None:
             return HttpResponseRedirect(self._page_url(user, registration))
-        registration_service.unregister_from_event(
+        event_registration_service.unregister_from_event(
             event_registration=event_registration, actor=request.user, reason=reason
         )
         self.model_admin.message_user(

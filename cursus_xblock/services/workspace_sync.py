@@ -23,7 +23,7 @@ from django.db import transaction
 from ..backends import WorkspaceRefused, get_backend
 from ..conf import settings
 from ..models import Registration, RegistrationHistory, RegistrationStatus
-from .registration import lock_workspace_roles
+from .locks import lock_workspace_roles
 
 #: What was found (``Row.found``).
 HELD = "held"

@@ -19,7 +19,7 @@ from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
 from ..backends import WorkspaceRefused
-from ..models import ACTIVE_STATUSES, Course, DocumentKind, Registration, RegistrationStatus, Role
+from ..models import ACTIVE_STATUSES, Course, DocumentKind, IssuedDocument, Registration, RegistrationStatus, Role
 from ..selectors.sessions import source_sessions
 from ..services import documents as documents_service
 from ..services import registration as registration_service
@@ -322,7 +322,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
     @handlers.viewer_download
     def document(self, request, user):
         """One of the viewer's issued documents, exactly as issued."""
-        issued = documents_service.IssuedDocument.objects.filter(
+        issued = IssuedDocument.objects.filter(
             pk=handlers.positive_int(request.GET.get("id")), registration__user=user
         ).first()
         if issued is None:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cursus_xblock.models import EventRegistrationType, Role, SessionStatus
+from cursus_xblock.services import event_registration as event_registration_service
 from cursus_xblock.services import registration as registration_service
 
 from ..factories import CourseFactory, EventFactory, SessionFactory, UserFactory
@@ -134,7 +135,7 @@ def test_events_of_a_session_with_their_places_and_seats(client_as, world):
         start=world.event.start + datetime.timedelta(hours=5),
         end=world.event.start + datetime.timedelta(hours=6),
     )
-    registration_service.register_to_events(registration=world.registration, events=[manual])
+    event_registration_service.register_to_events(registration=world.registration, events=[manual])
     body = client_as("learner").get(reverse("cursus_xblock:api-session-event-list", args=[world.session.pk])).json()
     assert body["count"] == 2
     first, second = body["results"]

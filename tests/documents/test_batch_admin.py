@@ -68,6 +68,7 @@ def test_a_batch_that_is_not_ready_has_no_download(admin_client, templates):
 def _abandoned_batch(count=3):
     """A batch whose worker died after its first document, an hour ago."""
     from cursus_xblock.services import documents
+    from cursus_xblock.services.documents import batches
 
     now = timezone.now()
     session = SessionFactory(start=now - datetime.timedelta(hours=1), end=now + datetime.timedelta(days=1))
@@ -80,7 +81,7 @@ def _abandoned_batch(count=3):
         total=count,
         progress_at=now - datetime.timedelta(hours=1),
     )
-    documents.issue(kind="session_invitation", registration=documents._learners(session)[0], batch=batch)
+    documents.issue(kind="session_invitation", registration=batches._learners(session)[0], batch=batch)
     return batch
 
 

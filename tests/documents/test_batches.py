@@ -11,6 +11,7 @@ from django.utils import timezone
 from cursus_xblock.models import BatchStatus, DocumentBatch, IssuedDocument, Role
 from cursus_xblock.services import documents
 from cursus_xblock.services import registration as registration_service
+from cursus_xblock.services.documents import batches
 
 from ..factories import SessionFactory, UserFactory
 from .generators import CRASHING
@@ -145,7 +146,7 @@ def test_retry_issues_only_missing(templates, admin_user, settings):
 def test_asking_again_for_an_abandoned_batch_resumes_it(templates, admin_user):
     """Item 11: the session action on a batch whose worker died issues only the missing ones."""
     session = _started_session_with_learners(5)
-    registrations = list(documents._learners(session))
+    registrations = list(batches._learners(session))
     stale = timezone.now() - datetime.timedelta(hours=1)
     batch = DocumentBatch.objects.create(
         session=session, kind="session_invitation", status=BatchStatus.RUNNING, done=2, total=5, progress_at=stale
@@ -158,3 +159,14 @@ def test_asking_again_for_an_abandoned_batch_resumes_it(templates, admin_user):
 
     assert again.pk == batch.pk and (again.status, again.done, again.issued) == (BatchStatus.DONE, 5, 5)
     assert IssuedDocument.objects.count() == 5 and len(_zip_names(again)) == 5
+
+
+def test_the_batch_task_keeps_its_registered_name():
+    """Queued messages carry the task's name: the service publishes by it, and the app knows it once Django is up."""
+    from celery import current_app
+
+    assert batches.BUILD_TASK == "cursus_xblock.build_document_batch"
+    assert batches.BUILD_TASK in current_app.tasks  # apps.ready registered it; the service never imports tasks.py
+    from cursus_xblock import tasks
+
+    assert tasks.build_document_batch.name == batches.BUILD_TASK

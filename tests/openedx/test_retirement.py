@@ -22,6 +22,7 @@ from cursus_xblock.models import (
 from cursus_xblock.services import documents
 from cursus_xblock.services import registration as service
 
+from ..counts import seats_taken
 from ..factories import SessionFactory, UserFactory
 from .edx_platform_double.accounts_signals import USER_RETIRE_LMS_MISC
 from .edx_platform_double.student_models import CourseEnrollment
@@ -86,7 +87,7 @@ def test_registrations_in_sessions_to_come_are_cancelled_through_the_service(ret
     assert (entry.action, entry.reason, entry.actor) == (HistoryAction.CANCELLED, "Account retired", None)
     # The seat went to the waiting list, and enrollments followed.
     assert Registration.objects.get(user=retiring["waiting"]).status == RegistrationStatus.CONFIRMED
-    assert service.seats_taken(retiring["upcoming"]) == 1
+    assert seats_taken(retiring["upcoming"]) == 1
     assert enrollment(retiring["waiting"], retiring["upcoming"].workspace_key).is_active
     assert not enrollment(retiring["anne"], retiring["upcoming"].workspace_key).is_active
 

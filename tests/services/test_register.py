@@ -15,10 +15,12 @@ from cursus_xblock.models import (
     Role,
     SessionStatus,
 )
+from cursus_xblock.services import event_registration as event_service
 from cursus_xblock.services import registration as service
 from cursus_xblock.services.outcomes import Refusal, Result
 from cursus_xblock.signals import registration_changed
 
+from ..counts import seats_taken, waiting_position
 from ..factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,7 @@ def test_trainer_becomes_manager_and_is_never_capacity_limited(in_group):
 
     assert [o.result for o in outcomes] == [Result.REGISTERED] * 3
     assert all(in_group(t, session.workspace_key, "manager") for t in trainers)
-    assert service.seats_taken(session) == 1
+    assert seats_taken(session) == 1
 
 
 def test_full_session_puts_learners_on_the_waiting_list_in_arrival_order():
@@ -234,7 +236,7 @@ def test_unregister_promotes_the_first_waiting_learner(admin_user, in_group):
         "waiting",
         "confirmed",
     )
-    assert service.waiting_position(Registration.objects.get(user=second_waiting)) == 1
+    assert waiting_position(Registration.objects.get(user=second_waiting)) == 1
 
 
 def test_no_promotion_once_the_session_has_started():
@@ -298,7 +300,7 @@ def test_raising_capacity_promotes_from_the_waiting_list():
     promoted = service.promote_waiting(session=session)
 
     assert len(promoted) == 1
-    assert service.seats_taken(session) == 2
+    assert seats_taken(session) == 2
 
 
 def test_auto_events_follow_the_session_registration_and_manual_ones_do_not():
@@ -328,14 +330,14 @@ def test_manual_events_have_their_own_capacity_and_waiting_list():
         for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
     ]
 
-    (first,) = service.register_to_events(registration=regs[0], events=[workshop])
-    (second,) = service.register_to_events(registration=regs[1], events=[workshop])
-    (again,) = service.register_to_events(registration=regs[1], events=[workshop])
+    (first,) = event_service.register_to_events(registration=regs[0], events=[workshop])
+    (second,) = event_service.register_to_events(registration=regs[1], events=[workshop])
+    (again,) = event_service.register_to_events(registration=regs[1], events=[workshop])
 
     assert (first.result, second.result, second.position) == (Result.REGISTERED, Result.WAITING, 1)
     assert again.result == Result.ALREADY_REGISTERED
 
-    service.unregister_from_event(event_registration=first.event_registration, reason="Empêché")
+    event_service.unregister_from_event(event_registration=first.event_registration, reason="Empêché")
 
     assert EventRegistration.objects.get(registration=regs[1]).status == RegistrationStatus.CONFIRMED
 
@@ -349,8 +351,8 @@ def test_events_of_another_session_or_for_unconfirmed_people_are_refused():
         for o in service.register_users(session=session, users=UserFactory.create_batch(2), role=Role.LEARNER)
     ]
 
-    (other,) = service.register_to_events(registration=seated, events=[foreign])
-    (queued,) = service.register_to_events(registration=waiting, events=[mine])
+    (other,) = event_service.register_to_events(registration=seated, events=[foreign])
+    (queued,) = event_service.register_to_events(registration=waiting, events=[mine])
 
     assert (other.result, other.refusal) == (Result.REFUSED, Refusal.NOT_IN_SESSION)
     assert (queued.result, queued.refusal) == (Result.REFUSED, Refusal.NOT_CONFIRMED)

@@ -9,6 +9,7 @@ from cursus_xblock.services import registration as service
 from cursus_xblock.services.outcomes import Refusal, Result
 
 from .. import backends
+from ..counts import seats_taken
 from ..factories import EventFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_workspace_refusal_refuses_only_that_user(fail_on):
     assert "inactive" in outcomes[1].message
     assert set(Registration.objects.values_list("user", flat=True)) == {users[0].pk, users[2].pk, users[3].pk}
     assert not Group.objects.filter(user=users[1]).exists()
-    assert service.seats_taken(session) == 3
+    assert seats_taken(session) == 3
 
 
 @override_settings(CURSUS_WORKSPACE_BACKEND="tests.backends.RefusingBackend")

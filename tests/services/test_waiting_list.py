@@ -18,6 +18,7 @@ from cursus_xblock.models import (
 from cursus_xblock.services import registration as service
 
 from .. import backends
+from ..counts import waiting_position
 from ..factories import SessionFactory, UserFactory
 from ..test_admin import _session_form_data
 
@@ -49,7 +50,7 @@ def test_promotion_skips_refused_person(fail_on, admin_user, in_group):
     assert in_group(next_in_line, session.workspace_key, "collaborator")
     # The refused person keeps their place at the head of the queue, and the history says why.
     assert _status(refused, session) == RegistrationStatus.WAITING
-    assert service.waiting_position(Registration.objects.get(user=refused, session=session)) == 1
+    assert waiting_position(Registration.objects.get(user=refused, session=session)) == 1
     assert not in_group(refused, session.workspace_key, "collaborator")
     entry = RegistrationHistory.objects.get(registration__user=refused, action=HistoryAction.NOT_PROMOTED)
     assert (entry.old_value, entry.new_value, entry.actor) == ("waiting", "waiting", admin_user)

@@ -41,10 +41,10 @@ from cursus_xblock.models import (
 )
 from cursus_xblock.services import documents
 from cursus_xblock.services.attendance import attendance_mark
+from cursus_xblock.services.event_registration import register_to_events
 from cursus_xblock.services.outcomes import Result
 from cursus_xblock.services.registration import (
     refuse,
-    register_to_events,
     register_users,
     unregister,
     validate,

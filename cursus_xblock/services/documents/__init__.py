@@ -1,0 +1,61 @@
+"""Documents: templates, issuing, e-mail and calendar, bulk ZIPs — one module per job.
+
+The interfaces call ``services.documents.<function>``: the names below are the service's surface,
+whichever module does the work.
+"""
+
+from ...documents.generators import DocumentRefused
+from ...documents.templating import TemplateError
+from .batches import (
+    BatchNotResumable,
+    BulkResult,
+    ZipRequest,
+    ZipState,
+    batch_is_stale,
+    batch_resumable,
+    batch_resume,
+    batch_run,
+    batch_start,
+    celery_enabled,
+    issue_zip,
+    request_session_zip,
+    stale_after,
+)
+from .issuing import issue, preview
+from .mail import calendar_for, email_document, send_cancellation
+from .records import read_content, site_url, snapshot_dates, verification_url, verify
+from .templates import default_template, template_save
+from .zips import selection_download, session_zip_name, zip_documents
+
+__all__ = [
+    "BatchNotResumable",
+    "BulkResult",
+    "DocumentRefused",
+    "TemplateError",
+    "ZipRequest",
+    "ZipState",
+    "batch_is_stale",
+    "batch_resumable",
+    "batch_resume",
+    "batch_run",
+    "batch_start",
+    "calendar_for",
+    "celery_enabled",
+    "default_template",
+    "email_document",
+    "issue",
+    "issue_zip",
+    "preview",
+    "read_content",
+    "request_session_zip",
+    "selection_download",
+    "send_cancellation",
+    "session_zip_name",
+    "site_url",
+    "snapshot_dates",
+    "stale_after",
+    "template_save",
+    "verification_url",
+    "verify",
+    "zip_documents",
+]

@@ -1,0 +1,137 @@
+"""Issuing one invitation or certificate: the entry point the admin, the API and the XBlock use.
+
+``issue`` picks the template (the default for the kind and language unless one is given), asks
+the registry's generator for the PDF, stores it with Django's storage API and records it with
+its checksum, template version and a random verification code. Generating again makes a new
+record; earlier ones stay as they were issued.
+"""
+
+import hashlib
+import secrets
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ...documents.generators import DocumentRefused
+from ...documents.registry import get_generator
+from ...documents.templating import TemplateError
+from ...models import DocumentKind, IssuedDocument
+from .mail import email_document
+from .records import normalize, verification_url
+from .templates import default_template
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
+PREVIEW_CODE = "PREVIEW"  # 7 characters: never a real (16-character) code
+
+NO_TEMPLATE = _("There is no template for this kind of document yet: create one in the admin.")
+WRONG_KIND = _("This template is for another kind of document.")
+EVENT_REQUIRED = _("Choose the event this document is about.")
+EVENT_ELSEWHERE = _("This event belongs to another session.")
+TEMPLATE_BROKEN = _("The template could not be rendered: %(problem)s")
+
+
+def _new_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+
+
+def _resolve(kind, registration, event, template, language):
+    """(kind, session registration, event or None, template) after the checks both issue and preview need."""
+    kind = DocumentKind(kind)
+    registration, event = normalize(registration, event)
+    if kind.for_event and event is None:
+        raise DocumentRefused(EVENT_REQUIRED, code="event_required")
+    if event is not None and event.session_id != registration.session_id:
+        raise DocumentRefused(EVENT_ELSEWHERE, code="event_elsewhere")
+    template = template or default_template(kind, language or _user_language(registration.user))
+    if template is None:
+        raise DocumentRefused(NO_TEMPLATE, code="no_template")
+    if template.kind != kind:
+        raise DocumentRefused(WRONG_KIND, code="wrong_kind")
+    return kind, registration, event if kind.for_event else None, template
+
+
+def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False, batch=None):
+    """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
+
+    ``registration`` is a session registration (or an event registration, which names the event);
+    ``batch`` the bulk request it belongs to, if any.
+    Raises ``DocumentRefused`` with a message when the document cannot be issued.
+    """
+    kind, registration, event, template = _resolve(kind, registration, event, template, language)
+    version = template.current_version
+    code, issued_at = _new_code(), timezone.now()
+    try:
+        document = get_generator(kind).generate(
+            registration=registration,
+            template_version=version,
+            actor=actor,
+            event=event,
+            verification_url=verification_url(code),
+            verification_code=code,
+            issued_at=issued_at,
+        )
+    except TemplateError as exc:  # compiled on save, but failed with this person's data
+        raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
+    issued = IssuedDocument(
+        kind=kind,
+        registration=registration,
+        event=event,
+        template_version=version,
+        holder_name=registration.user.get_full_name() or registration.user.get_username(),
+        details=_snapshot(registration, event),
+        issued_by=actor,
+        issued_at=issued_at,
+        verification_code=code,
+        sha256=hashlib.sha256(document.content).hexdigest(),
+        filename=document.filename,
+        media_type=document.media_type,
+        size=len(document.content),
+        batch=batch,
+    )
+    issued.file.save(document.filename, ContentFile(document.content), save=False)
+    try:
+        issued.save()
+    except Exception:
+        issued.file.delete(save=False)  # no orphan file for a record that does not exist
+        raise
+    issued.content = document.content
+    if send_email:
+        email_document(issued)
+    return issued
+
+
+def preview(*, kind, registration, event=None, template=None):
+    """The PDF ``issue`` would make, for looking at it first: nothing is stored or recorded."""
+    kind, registration, event, template = _resolve(kind, registration, event, template, language=None)
+    try:
+        document = get_generator(kind).generate(
+            registration=registration,
+            template_version=template.current_version,
+            event=event,
+            verification_url=verification_url(PREVIEW_CODE),
+            verification_code=PREVIEW_CODE,
+        )
+    except TemplateError as exc:
+        raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
+    return document
+
+
+def _user_language(user):
+    return getattr(user, "preferred_language", "") or None
+
+
+def _snapshot(registration, event):
+    """What the document certifies, frozen at issue time (shown by the verification page)."""
+    session = registration.session
+    span = event or session
+    details = {
+        "course": f"{session.course.title} [{session.course.code}]",
+        "session": f"{session.name} [{session.code}]",
+        "start": span.start.isoformat(),
+        "end": span.end.isoformat(),
+        "time_zone": session.time_zone,
+    }
+    if event is not None:
+        details["event"] = event.name
+    return details
