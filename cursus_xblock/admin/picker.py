@@ -27,7 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..formatting import date_range
+from ..formatting import after_colon, date_range, interpolate
 from ..models import ACTIVE_STATUSES, Course, Registration, Role, Session, SessionStatus
 from ..models import seats_left as free_seats
 from ..services import registration as registration_service
@@ -505,7 +505,7 @@ class UserPicker(Picker):
         return self.registrations_url(user) or self.change_url(user)
 
     def back_label(self, user):
-        return _("Back to the registrations of %(person)s") % {"person": person_name(user)}
+        return interpolate(_("Back to the registrations of %(person)s"), person=person_name(user))
 
     def already(self, user, role, session_ids):
         if not session_ids:
@@ -611,7 +611,7 @@ def outcome_label(data):
             message = Refusal(refusal).label
         else:
             message = data.get("message") or Refusal.WORKSPACE.label
-        return _("Refused: %(reason)s") % {"reason": message}
+        return interpolate(_("Refused: %(reason)s"), reason=after_colon(message))
     if result == Result.ALREADY_REGISTERED and data.get("position"):
         return _("Already registered (waiting list, position %(position)d)") % {"position": data["position"]}
     return Result(result).label

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..backends import WorkspaceRefused
+from ..formatting import after_colon, interpolate
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role, Session
 from ..selectors import registrations_annotated
 from ..services import attendance as attendance_service
@@ -193,7 +194,9 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
                 )
             except WorkspaceRefused as exc:  # the workspace kept the role: this one is left as it was
                 names = {"user": person_name(registration.user), "session": registration.session}
-                self.message_user(request, NOT_UNREGISTERED % {**names, "reason": exc.message}, messages.ERROR)
+                self.message_user(
+                    request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR
+                )
                 continue
             done += outcome.changed
         self.message_user(

@@ -10,6 +10,7 @@ import zoneinfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 def retime(value, tz):
@@ -26,7 +27,26 @@ def zone(name):
         return None
 
 
-class SessionForm(forms.ModelForm):
+class LabelledWidgetsMixin:
+    """Names every input after its field, including where the admin prints no ``<label>`` for it:
+    the two halves of a date-and-time, the cells of the events' inline table. A screen reader
+    otherwise announces "edit text" with nothing to say which one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            label = str(field.label or "")
+            if not label:
+                continue
+            parts = getattr(field.widget, "widgets", None)
+            if isinstance(field, forms.SplitDateTimeField) and parts and len(parts) == 2:
+                parts[0].attrs.setdefault("aria-label", _("%(field)s: date") % {"field": label})
+                parts[1].attrs.setdefault("aria-label", _("%(field)s: time") % {"field": label})
+            else:
+                field.widget.attrs.setdefault("aria-label", label)
+
+
+class SessionForm(LabelledWidgetsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         tz = zone(cleaned.get("time_zone"))
@@ -36,7 +56,7 @@ class SessionForm(forms.ModelForm):
         return cleaned
 
 
-class EventForm(forms.ModelForm):
+class EventForm(LabelledWidgetsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         session = cleaned.get("session") or getattr(self.instance, "session", None)

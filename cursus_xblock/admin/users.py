@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.template.loader import get_template, render_to_string, select_template
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..compat import get_model_admin
 from ..conf import settings
+from ..formatting import interpolate
 from .registrations import MANAGE_PERMISSION
 
 CHANGE_FORM = "cursus_xblock/admin/object_tools_change_form.html"
@@ -51,6 +53,18 @@ class ObjectToolMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+class PeopleGroupsFilter(admin.RelatedFieldListFilter):
+    """The host's "By groups" filter without our workspace role groups (``cursus:course-v1:…:manager``):
+    they are how a role is kept, not teams an administrator filters people by."""
+
+    def field_choices(self, field, request, model_admin):
+        prefix = settings.GROUP_NAME_TEMPLATE.split("{", 1)[0]
+        if not prefix:
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to=~Q(name__startswith=prefix))
+
+
 class CursusUserAdminMixin(ObjectToolMixin):
     cursus_object_tool_label = _("Registrations")
 
@@ -60,12 +74,19 @@ class CursusUserAdminMixin(ObjectToolMixin):
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if can_manage(request.user):
-            columns.append("cursus_registrations")
+            # Beside the username, not last: on a laptop with the sidebar open the last columns of
+            # the host's list are scrolled out of view.
+            columns.insert(1 if columns else 0, "cursus_registrations")
         return columns
+
+    def get_list_filter(self, request):
+        return [
+            ("groups", PeopleGroupsFilter) if spec == "groups" else spec for spec in super().get_list_filter(request)
+        ]
 
     @admin.display(description=_("Registrations"))
     def cursus_registrations(self, user):
-        label = _("Training registrations of %(user)s") % {"user": user.get_username()}
+        label = interpolate(_("Training registrations of %(user)s"), user=user.get_username())
         return format_html(
             '<a class="cursus-registrations-button" href="{}" title="{}" aria-label="{}">{}</a>',
             reverse("admin:cursus_user_registrations", args=[user.pk]),
