@@ -14,7 +14,7 @@ from ..backends import get_backend
 from ..formatting import date_range
 from ..models import Course, Event, Registration, RegistrationStatus, Role, Session
 from ..services import registration as registration_service
-from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
+from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -44,6 +44,7 @@ workspace_label = lazy(_workspace_label, str)
 class EventInline(admin.TabularInline):
     model = Event
     form = EventForm
+    formset = LabelledInlineFormSet
     fields = ("name", "start", "end", "registration_type", "capacity")
     extra = 0
     show_change_link = True
@@ -164,13 +165,12 @@ class SessionAdmin(SessionTimeZoneMixin, admin.ModelAdmin):
                 % {"count": waiting},
             ]
         )
+        labelled = _("%(label)s: %(value)s")  # French puts a space before the colon
         return format_html(
-            "{learners_label}: {learners} · {trainers_label}: {trainers} — "
+            "{learners} · {trainers} — "
             '<a href="{registrations_url}">{list_label}</a> · <a href="{history_url}">{history_label}</a>',
-            learners_label=_("Learners"),
-            learners=learners,
-            trainers_label=_("Trainers"),
-            trainers=counts["trainer_confirmed"],
+            learners=labelled % {"label": _("Learners"), "value": learners},
+            trainers=labelled % {"label": _("Trainers"), "value": counts["trainer_confirmed"]},
             registrations_url=registrations_url,
             list_label=_("See the registrations"),
             history_url=history_url,

@@ -9,6 +9,7 @@ forms move the times into the zone the form finally names (the admin may change 
 import zoneinfo
 
 from django import forms
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,16 @@ class LabelledWidgetsMixin:
                 parts[1].attrs.setdefault("aria-label", _("%(field)s: time") % {"field": label})
             else:
                 field.widget.attrs.setdefault("aria-label", label)
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """The inline table's « Delete » box, named too (the formset adds it after the form's init)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        delete = form.fields.get("DELETE")
+        if delete is not None:
+            delete.widget.attrs.setdefault("aria-label", str(delete.label))
 
 
 class SessionForm(LabelledWidgetsMixin, forms.ModelForm):

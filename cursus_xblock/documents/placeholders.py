@@ -36,7 +36,7 @@ PLACEHOLDERS = (
     Placeholder("person.first_name", _("First name")),
     Placeholder("person.last_name", _("Last name")),
     Placeholder("person.full_name", _("Full name")),
-    Placeholder("person.of_full_name", _("Full name after « of », e.g. « d'Agnès Béranger » in French")),
+    Placeholder("person.of_full_name", _('Full name after "of": "of Agnès Béranger", in French « d\'Agnès Béranger »')),
     Placeholder("person.username", _("Username")),
     Placeholder("person.email", _("E-mail address")),
     Placeholder("course.title", _("Course title")),

@@ -26,6 +26,7 @@ function CursusXBlock(runtime, element, data) {
     var zone = format.resolvedOptions().timeZone;
     /* The zone as people say it ("Eastern Time", « heure d’Europe centrale »), else its IANA name. */
     function zoneName(date) {
+      if (/^(Etc\/)?(UTC|GMT)$/.test(zone)) { return "UTC"; }
       try {
         var part = new Intl.DateTimeFormat(lang, { timeZoneName: "longGeneric" }).formatToParts(date)
           .find(function (p) { return p.type === "timeZoneName"; });
