@@ -14,7 +14,7 @@ from django.utils.translation import get_language, gettext, pgettext
 # A French word that elides « de » and « que » before it: a vowel (h is left alone: « de Hugo »).
 _VOWEL_START = re.compile(r"[aeiouyàâäéèêëîïôöùûüÿæœ]", re.IGNORECASE)
 # « de %(name)s », « que %(name)s », « de {name} » in a French message.
-_ELIDABLE = re.compile(r"\b([dDqQ])(u?)e (%\((\w+)\)s|\{(\w+)\})")
+_ELIDABLE = re.compile(r"\b([dD]|[qQ]u)e (%\((\w+)\)s|\{(\w+)\})")
 
 
 def _french():
@@ -31,10 +31,10 @@ def elide(message, values):
         return str(message)
 
     def repl(match):
-        key = match.group(4) or match.group(5)
-        value = str(values.get(key, "")).lstrip(" «\u00a0")
+        key = match.group(3) or match.group(4)
+        value = str(values.get(key, ""))
         if value and _VOWEL_START.match(value):
-            return f"{match.group(1)}{match.group(2)}'{match.group(3)}"
+            return f"{match.group(1)}'{match.group(2)}"
         return match.group(0)
 
     return _ELIDABLE.sub(repl, str(message))
