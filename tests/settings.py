@@ -6,6 +6,7 @@ then ``tests/conftest.py`` starts a throwaway server and fills in ``DATABASES['d
 
 import os
 import tempfile
+from pathlib import Path
 
 from edx_django_utils.plugins import add_plugins, get_plugin_apps
 
@@ -43,6 +44,8 @@ ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The demo's workbench pages (its signed-in line, title and language), as the demo shows them.
+        "DIRS": [Path(__file__).resolve().parents[1] / "demo" / "demo_host" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

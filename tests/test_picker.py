@@ -161,7 +161,7 @@ def test_search_by_session_code_and_course_title(admin_client, learner):
     assert item["course"] == "Habilitation électrique [HAB]"
     assert item["code"] == "ELEC-01" and item["name"] == electric.name
     assert item["place"] == "Lyon, salle Molière"
-    assert item["dates"].endswith("(Europe/Paris)")
+    assert item["dates"].endswith("(Paris time)")
     assert item["status"] == "open" and item["pickable"] is True
 
 
@@ -312,7 +312,7 @@ def test_ok_registers_each_session_and_the_summary_shows_each_outcome(admin_clie
     assert "Sauveteur secouriste" in blocks[2]
     assert "Refused: Registration for this session is closed." in blocks[2]
     assert "Éloïse Lefèvre (eloise)" in blocks[0]
-    assert open_session.course.title in blocks[0] and "(Europe/Paris)" in blocks[0]
+    assert open_session.course.title in blocks[0] and "(Paris time)" in blocks[0]
     assert (
         "cursus-tone-success" in blocks[0] and "cursus-tone-warning" in blocks[1] and "cursus-tone-error" in blocks[2]
     )

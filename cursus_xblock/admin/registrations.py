@@ -25,6 +25,7 @@ from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
+from ..utils.dates import after_colon, interpolate
 from .scoping import OrganizationScopedAdminMixin
 
 NOT_UNREGISTERED = _("%(user)s could not be unregistered from %(session)s: %(reason)s")
@@ -190,7 +191,9 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
                 )
             except WorkspaceRefused as exc:  # the workspace kept the role: this one is left as it was
                 names = {"user": person_name(registration.user), "session": registration.session}
-                self.message_user(request, NOT_UNREGISTERED % {**names, "reason": exc.message}, messages.ERROR)
+                self.message_user(
+                    request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR
+                )
                 continue
             done += outcome.changed
         self.message_user(

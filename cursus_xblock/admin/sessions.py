@@ -23,7 +23,7 @@ from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..utils.dates import date_range
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
-from .timezones import EventForm, SessionForm, SessionTimeZoneMixin
+from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
 BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page shows its progress.")
 ONE_SESSION = _("Select one session at a time.")
@@ -58,6 +58,7 @@ workspace_label = lazy(_workspace_label, str)
 class EventInline(ScopedInlineMixin, admin.TabularInline):
     model = Event
     form = EventForm
+    formset = LabelledInlineFormSet
     fields = ("name", "start", "end", "registration_type", "capacity")
     extra = 0
     show_change_link = True
@@ -166,13 +167,12 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
                 % {"count": waiting},
             ]
         )
+        labelled = _("%(label)s: %(value)s")  # French puts a space before the colon
         return format_html(
-            "{learners_label}: {learners} · {trainers_label}: {trainers} — "
+            "{learners} · {trainers} — "
             '<a href="{registrations_url}">{list_label}</a> · <a href="{history_url}">{history_label}</a>',
-            learners_label=_("Learners"),
-            learners=learners,
-            trainers_label=_("Trainers"),
-            trainers=counts["trainer_confirmed"],
+            learners=labelled % {"label": _("Learners"), "value": learners},
+            trainers=labelled % {"label": _("Trainers"), "value": counts["trainer_confirmed"]},
             registrations_url=registrations_url,
             list_label=_("See the registrations"),
             history_url=history_url,

@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +29,7 @@ from ..services import event_registration as event_registration_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
+from ..utils.dates import after_colon, interpolate
 from .registrations import NOT_UNREGISTERED, person_name
 
 UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
@@ -113,15 +114,15 @@ class RegistrationViews:
         opts = self.model_admin.opts
         context = {
             **self.model_admin.admin_site.each_context(request),
-            "title": _("Registrations of %(user)s") % {"user": person_name(user)},
+            "title": interpolate(_("Registrations of %(user)s"), user=person_name(user)),
             "subject": user,
             "person": person_name(user),
             "opts": opts,
             "sections": sections,
             "templates": templates_by_kind(),
             "strings": {
-                "invitation": str(_("Invitation")),
-                "certificate": str(_("Certificate of attendance")),
+                "invitation": interpolate(_("Invitation for %(person)s"), person=person_name(user)),
+                "certificate": interpolate(_("Certificate of attendance for %(person)s"), person=person_name(user)),
                 "question": str(_("Unregister %(user)s from %(target)s?")),
                 "none": str(_("No template yet for this kind of document.")),
                 "default": str(_("default")),
@@ -130,6 +131,7 @@ class RegistrationViews:
             "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
             "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
             "max_reason": REASON_MAX_LENGTH,
+            "now": timezone.now(),  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
 
@@ -145,14 +147,18 @@ class RegistrationViews:
         try:
             outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
         except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
-            self.model_admin.message_user(request, NOT_UNREGISTERED % {**names, "reason": exc.message}, messages.ERROR)
+            self.model_admin.message_user(
+                request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR
+            )
             return HttpResponseRedirect(self._page_url(user, registration))
         if outcome.changed:
-            self.model_admin.message_user(request, UNREGISTERED % names, messages.SUCCESS)
+            self.model_admin.message_user(request, interpolate(UNREGISTERED, **names), messages.SUCCESS)
             for promoted in outcome.promoted:
-                self.model_admin.message_user(request, PROMOTED % {"user": person_name(promoted.user)}, messages.INFO)
+                self.model_admin.message_user(
+                    request, interpolate(PROMOTED, user=person_name(promoted.user)), messages.INFO
+                )
         else:
-            self.model_admin.message_user(request, NOT_REGISTERED % names, messages.WARNING)
+            self.model_admin.message_user(request, interpolate(NOT_REGISTERED, **names), messages.WARNING)
         return HttpResponseRedirect(self._page_url(user))
 
     def event_register(self, request, object_id, registration_id, event_id):
@@ -180,7 +186,7 @@ class RegistrationViews:
         )
         self.model_admin.message_user(
             request,
-            EVENT_UNREGISTERED % {"user": person_name(user), "event": event_registration.event.name},
+            interpolate(EVENT_UNREGISTERED, user=person_name(user), event=event_registration.event.name),
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._page_url(user, registration))
@@ -248,7 +254,7 @@ class RegistrationViews:
             # Shown inside the dialog's preview frame: a sentence, not an error page.
             body = format_html(
                 '<p style="font:14px/1.5 system-ui,sans-serif;margin:2rem;color:#ba2121">{}</p>',
-                CANNOT_PREVIEW % {"reason": exc.message},
+                interpolate(CANNOT_PREVIEW, reason=after_colon(exc.message)),
             )
             response = HttpResponse(body)
             response["X-Frame-Options"] = "SAMEORIGIN"

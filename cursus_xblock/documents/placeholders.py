@@ -2,7 +2,8 @@
 
 Templates receive only plain values (strings, numbers, lists of dicts) built by ``build_context``,
 never model instances. Dates are localized in the template's language and written in the
-**session's** time zone, with the zone named: « 12 décembre 2026 à 09:00 (Europe/Paris) ».
+**session's** time zone, the zone named as people say it: « 12 décembre 2026 à 09:00 (heure de
+Paris) » (its IANA name is ``session.time_zone``).
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.utils.translation import pgettext
 
 from ..conf import settings
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role
+from ..utils.dates import of_name, zone_name
 
 ALL_KINDS = tuple(DocumentKind.values)
 EVENT_KINDS = (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE)
@@ -34,6 +36,7 @@ PLACEHOLDERS = (
     Placeholder("person.first_name", _("First name")),
     Placeholder("person.last_name", _("Last name")),
     Placeholder("person.full_name", _("Full name")),
+    Placeholder("person.of_full_name", _('Full name after "of": "of Agnès Béranger", in French « d\'Agnès Béranger »')),
     Placeholder("person.username", _("Username")),
     Placeholder("person.email", _("E-mail address")),
     Placeholder("course.title", _("Course title")),
@@ -46,6 +49,7 @@ PLACEHOLDERS = (
     Placeholder("session.end", _("Session end, %(how)s") % {"how": _DATE}),
     Placeholder("session.place", _("Session place")),
     Placeholder("session.time_zone", _("Session time zone, e.g. Europe/Paris")),
+    Placeholder("session.time_zone_name", _("Session time zone as people say it, e.g. Paris time")),
     Placeholder("session.trainers", _("Trainers of the session, comma-separated")),
     Placeholder(
         "events",
@@ -85,17 +89,30 @@ def moment(value, tz, language):
         date = formats.date_format(local, "DATE_FORMAT")
         time = formats.time_format(local, "H:i")
         at = pgettext("date at time", "at")
-    return {"date": date, "time": time, "datetime": f"{date} {at} {time} ({tz.key})"}
+        zone = zone_name(tz)
+    return {"date": date, "time": time, "datetime": f"{date} {at} {time} ({zone})"}
 
 
-def _person(user):
+def _person(user, language):
+    full_name = user.get_full_name() or user.get_username()
     return {
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "full_name": user.get_full_name() or user.get_username(),
+        "full_name": full_name,
+        "of_full_name": _of_name(full_name, language),
         "username": user.get_username(),
         "email": user.email,
     }
+
+
+def _of_name(name, language):
+    with translation.override(language):
+        return of_name(name)
+
+
+def _zone_name(tz, language):
+    with translation.override(language):
+        return zone_name(tz)
 
 
 def _names(users):
@@ -156,7 +173,7 @@ def build_context(
             for row in summary["rows"]
         ]
     context = {
-        "person": _person(registration.user),
+        "person": _person(registration.user, language),
         "course": {
             "title": session.course.title,
             "code": session.course.code,
@@ -170,6 +187,7 @@ def build_context(
             "end": moment(session.end, tz, language),
             "place": session.place,
             "time_zone": session.time_zone,
+            "time_zone_name": _zone_name(tz, language),
             "trainers": _names(trainers),
         },
         "events": events,
@@ -250,6 +268,7 @@ def sample_context(kind, language):
             "first_name": "Éloïse",
             "last_name": "Lefèvre",
             "full_name": "Éloïse Lefèvre",
+            "of_full_name": _of_name("Éloïse Lefèvre", language),
             "username": "eloise.lefevre",
             "email": "eloise.lefevre@example.org",
         },
@@ -266,6 +285,7 @@ def sample_context(kind, language):
             "end": moment(day2.replace(hour=17), tz, language),
             "place": "Lyon — salle Molière",
             "time_zone": tz.key,
+            "time_zone_name": _zone_name(tz, language),
             "trainers": "François Dupré",
         },
         "events": events,

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..utils.dates import after_colon, interpolate
+
 
 class Result(models.TextChoices):
     REGISTERED = "registered", pgettext_lazy("outcome", "Registered")
@@ -61,13 +63,13 @@ class RegistrationOutcome:
             "user": self.user.get_full_name() or self.user.get_username(),
             "target": self.event or self.session,
             "position": self.position,
-            "reason": self.message,
+            "reason": after_colon(self.message) if self.message else self.message,
         }
         if self.result == Result.WAITING:
-            return _("%(user)s is on the waiting list of %(target)s (position %(position)s).") % params
+            return interpolate(_("%(user)s is on the waiting list of %(target)s (position %(position)s)."), **params)
         if self.result == Result.REFUSED:
-            return _("%(user)s could not be registered in %(target)s: %(reason)s") % params
-        return _SENTENCES[self.result] % params
+            return interpolate(_("%(user)s could not be registered in %(target)s: %(reason)s"), **params)
+        return interpolate(_SENTENCES[self.result], **params)
 
 
 @dataclass

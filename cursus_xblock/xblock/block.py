@@ -25,7 +25,7 @@ from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import clean_reason
 from ..services.outcomes import RegistrationError, Result
-from ..utils.dates import long_date_range
+from ..utils.dates import after_colon, elide, long_date_range
 from . import handlers, rendering
 from .handlers import _
 from .listing import block_sessions
@@ -286,9 +286,13 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
             raise JsonHandlerError(403 if exc.code == "not_allowed" else 409, str(exc.message)) from exc
         except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
             message = self.gettext(_("You could not leave {session}: {reason}"))
-            raise JsonHandlerError(409, message.format(session=session.name, reason=exc.message)) from exc
+            reason = after_colon(exc.message)
+            raise JsonHandlerError(
+                409, elide(message, {"session": session.name}).format(session=session.name, reason=reason)
+            ) from exc
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
-        return self._answer(viewer, self.gettext(_("You have left {session}.")).format(session=session.name))
+        left = elide(self.gettext(_("You have left {session}.")), {"session": session.name})
+        return self._answer(viewer, left.format(session=session.name))
 
     @handlers.viewer_download
     def calendar(self, request, user):

@@ -146,17 +146,18 @@ def test_installing_with_historical_models_fills_only_what_is_missing():
 
 
 #: SHA-256 of each PDF body as it was installed when every body was a whole file (the files
-#: ``cursus_xblock/documents/defaults/<kind>.<language>.html`` at commit 8630e2c, before they were
-#: assembled from ``base.html``): `git show 8630e2c:cursus_xblock/documents/defaults/<file> | sha256sum`.
+#: ``cursus_xblock/documents/defaults/<kind>.<language>.html`` at commit a2c9618 — issue 15's French
+#: wording, the last version written as whole files — before they were assembled from ``base.html``):
+#: `git show a2c9618:cursus_xblock/documents/defaults/<file> | sha256sum`.
 BODIES_AS_WHOLE_FILES = {
-    ("session_invitation", "fr"): "01141a789af4ca08e7f0fb2a2f43a4e4fddd2a846499e4ff18203478ce883a4c",
-    ("session_invitation", "en"): "b8673e6c54f125b78702ee209e33fddeba6fbd58a9b25d7f62c5f61e16a98c37",
-    ("event_invitation", "fr"): "c9da0e227ab43fe004efc762e5a0313d0e7b2be7a1b82637d2e7cb89c63fcdff",
-    ("event_invitation", "en"): "382121370d152dca952ab7060c5a3a87522819e6598dabc67089f5c4d7b2cc79",
-    ("session_certificate", "fr"): "9537c7cf8f093a8cb9fe277202e6a33f93e1754a2eedc0cad61df451945ec835",
-    ("session_certificate", "en"): "04c6f1f34394e0d27084d5328f81fdb6e720a2026cc35dfaff7d9fb2e87a26bc",
-    ("event_certificate", "fr"): "a5ee576151affd565ec009ef7b278537324203bdceb488661c5655c08dd74498",
-    ("event_certificate", "en"): "7c6eaad4e6689665e42fd839924b8e72d95cbfb882d092d24c67c4884e9580d6",
+    ("session_invitation", "fr"): "77c691d88709b334950d3d4bc3f45d50c91f62f857461c75410ec22bafe818e7",
+    ("session_invitation", "en"): "7a3763ae1cfe92caa7dd43726a391b7b1c71e4a6296090f8fc0b0a7357a3bcc2",
+    ("event_invitation", "fr"): "50cc0dffc5375679faf1e1fc390647ae1c37e84c7378ca0c4275010089560977",
+    ("event_invitation", "en"): "8785d20fc0e38d212c9af1886eaf51a608d849a5bd1c057454debe0a1e46cdd9",
+    ("session_certificate", "fr"): "ac7a816a53ff7bcec6fcde0de8e55f4763896ee22abe269a7c2576c37a3926d5",
+    ("session_certificate", "en"): "f2a4e7085f6602b4fb6b1dbfb50aadf629b047e4fe3decac8ffcde4c916cb093",
+    ("event_certificate", "fr"): "0dd5f271096ec2f3bd6cdbc0a9c9267641f43f4e4cc19fcc02a5f963dd2fde1e",
+    ("event_certificate", "en"): "57cf7abe208b573ea19d8d341e0b31f52f95c33f089e3c829385fbd88c7daa57",
 }
 
 

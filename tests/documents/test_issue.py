@@ -61,7 +61,7 @@ def test_invitation_pdf_holds_the_filled_placeholders_in_french(templates, admin
 
     text = pdf_text(issued.content)
     assert "Éloïse Lefèvre" in text
-    assert "12 décembre 2026 à 09:00 (Europe/Paris)" in text
+    assert "12 décembre 2026 à 09:00 (heure de Paris)" in text
     assert "Lyon — salle Molière" in text and "François Dupré" in text
     assert issued.verification_code in text
     assert "Secret: []" in text  # no password, no model instance reachable

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ...services.outcomes import Refusal, Result
-from ...utils.dates import date_range
+from ...utils.dates import after_colon, date_range, interpolate
 from ..registrations import person_name
 
 #: Summaries kept in the user's session (the oldest go first).
@@ -115,7 +115,7 @@ def outcome_label(data):
             message = Refusal(refusal).label
         else:
             message = data.get("message") or Refusal.WORKSPACE.label
-        return _("Refused: %(reason)s") % {"reason": message}
+        return interpolate(_("Refused: %(reason)s"), reason=after_colon(message))
     if result == Result.ALREADY_REGISTERED and data.get("position"):
         return _("Already registered (waiting list, position %(position)d)") % {"position": data["position"]}
     return Result(result).label

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ...models import Role
 from ...selectors import registrations as registration_selectors
 from ...services import registration as registration_service
+from ...utils.dates import interpolate
 from ..registrations import person_name
 from .views import Picker
 
@@ -43,7 +44,7 @@ class UserPicker(Picker):
         return self.registrations_url(user) or self.change_url(user)
 
     def back_label(self, user):
-        return _("Back to the registrations of %(person)s") % {"person": person_name(user)}
+        return interpolate(_("Back to the registrations of %(person)s"), person=person_name(user))
 
     def already(self, user, role, session_ids):
         return registration_selectors.registered_in(user, role, session_ids)

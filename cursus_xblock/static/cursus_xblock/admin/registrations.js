@@ -51,7 +51,7 @@
     docForm.setAttribute("action", button.dataset.url);
     docForm.elements.event.value = button.dataset.event || "";
     docDialog.querySelector("h2").textContent = isCertificate ? strings.certificate : strings.invitation;
-    docDialog.querySelector(".cursus-dialog-subject").textContent = person + " — " + button.dataset.target;
+    docDialog.querySelector(".cursus-dialog-subject").textContent = button.dataset.target;
     select.replaceChildren();
     const choices = templates[kind] || [];
     // Preselect the default in the administrator's language, else any default, else the first.

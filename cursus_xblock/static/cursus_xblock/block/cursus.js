@@ -24,10 +24,19 @@ function CursusXBlock(runtime, element, data) {
     var lang = block.dataset.language || document.documentElement.lang || undefined;
     var format = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeStyle: "short" });
     var zone = format.resolvedOptions().timeZone;
+    /* The zone as people say it ("Eastern Time", « heure d’Europe centrale »), else its IANA name. */
+    function zoneName(date) {
+      if (/^(Etc\/)?(UTC|GMT)$/.test(zone)) { return "UTC"; }
+      try {
+        var part = new Intl.DateTimeFormat(lang, { timeZoneName: "longGeneric" }).formatToParts(date)
+          .find(function (p) { return p.type === "timeZoneName"; });
+        return part ? part.value : zone;
+      } catch (e) { return zone; }
+    }
     block.querySelectorAll("time.cursus-when").forEach(function (node) {
       var start = new Date(node.dataset.start), end = new Date(node.dataset.end);
       if (isNaN(start) || isNaN(end)) { return; }
-      node.textContent = format.formatRange(start, end) + " (" + zone + ")";
+      node.textContent = format.formatRange(start, end) + " (" + zoneName(start) + ")";
     });
   }
 
