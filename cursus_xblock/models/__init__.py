@@ -9,26 +9,28 @@ from .documents import (
     IssuedDocument,
 )
 from .organizations import Organization, OrganizationManager, organization_for_workspace
+from .registrations import (
+    EventRegistration,
+    HistoryAction,
+    Registration,
+    RegistrationHistory,
+    WorkspaceRoleLock,
+    value_label,
+)
 from .training import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
     Attendance,
     Course,
     Event,
-    EventRegistration,
     EventRegistrationType,
-    HistoryAction,
-    Registration,
-    RegistrationHistory,
     RegistrationStatus,
     Role,
     Session,
     SessionStatus,
-    WorkspaceRoleLock,
     default_time_zone,
     seats_left,
     validate_time_zone,
-    value_label,
 )
 
 __all__ = [

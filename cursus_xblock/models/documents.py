@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .training import Event, Registration, TimeStampedModel
+from .registrations import Registration
+from .training import Event, TimeStampedModel
 
 
 class DocumentKind(models.TextChoices):

@@ -1,0 +1,238 @@
+"""Registrations of people in sessions and events, their history, and the workspace role locks.
+
+Uniqueness of a registration is a plain unique constraint on (user, session, role) — one row per
+triple whose status changes — because MySQL/MariaDB ignore conditional unique constraints and
+Open edX runs on them. The history table keeps every earlier state.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from .training import ACTIVE_STATUSES, Attendance, Event, RegistrationStatus, Role, Session
+
+
+class Registration(models.Model):
+    """A user in a session as learner or trainer: one row per (user, session, role), whose status changes.
+
+    .. pii: Links a user to the training sessions they attend or teach.
+        On retirement (USER_RETIRE_LMS_MISC) those in sessions that have not ended are cancelled.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cursus_registrations", verbose_name=_("user")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("session")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    waiting_order = models.PositiveBigIntegerField(
+        _("waiting-list order"), null=True, blank=True, help_text=_("Rank of arrival on the waiting list.")
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    registered_at = models.DateTimeField(_("registered on"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["session__start", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        permissions = [("manage_registrations", _("Can manage training registrations"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "session", "role"],
+                name="cursus_registration_unique_user_session_role",
+                violation_error_message=_("This user already has this role in this session."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "role", "status"], name="cursus_reg_session_role_status"),
+            models.Index(fields=["user", "status"], name="cursus_reg_user_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.session} ({self.get_role_display()})"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+
+class EventRegistration(models.Model):
+    """A session registration's presence at one event, with attendance.
+
+    Unique per (registration, event); the registration fixes user and role, so this is one row
+    per (user, event, role).
+
+    .. pii: Attendance of a user at a training event.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="event_registrations", verbose_name=_("registration")
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("event"))
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    waiting_order = models.PositiveBigIntegerField(_("waiting-list order"), null=True, blank=True)
+    attendance = models.CharField(
+        _("attendance"), max_length=24, choices=Attendance.choices, default=Attendance.UNKNOWN
+    )
+    attendance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attendance recorded by"),
+    )
+    attendance_at = models.DateTimeField(_("attendance recorded on"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    updated_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["event__start", "pk"]
+        verbose_name = _("event registration")
+        verbose_name_plural = _("event registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "event"],
+                name="cursus_eventreg_unique_registration_event",
+                violation_error_message=_("This participant is already registered for this event."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"], name="cursus_eventreg_event_status")]
+
+    def __str__(self):
+        return f"{self.registration.user} — {self.event}"
+
+
+class WorkspaceRoleLock(models.Model):
+    """The row every decision to give or take one person's workspace role locks first.
+
+    Sessions of one course may share a workspace, so locking the session in hand does not stop a
+    change in another session from deciding at the same time on the same role: two unregisters
+    would each see the other's registration still confirmed and keep the role, or a revoke would
+    miss a registration confirmed a moment before in another session. One row per (person,
+    workspace, workspace role), created when first needed and locked with ``SELECT … FOR UPDATE``,
+    serializes those decisions without holding up anyone else. It records nothing else.
+
+    .. no_pii: A user id and a workspace key, no personal data; the registrations hold the facts.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    workspace_key = models.CharField(max_length=255)
+    role = models.CharField(max_length=32)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["workspace_key", "role", "user"], name="cursus_workspace_role_lock_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.workspace_key} {self.role}"
+
+
+class HistoryAction(models.TextChoices):
+    REGISTERED = "registered", pgettext_lazy("history action", "Registered")
+    PROMOTED = "promoted", _("Promoted from the waiting list")
+    VALIDATED = "validated", _("Validated")
+    REFUSED = "refused", pgettext_lazy("history action", "Refused")
+    CANCELLED = "cancelled", _("Unregistered")
+    ATTENDANCE = "attendance", _("Attendance recorded")
+    NOT_PROMOTED = "not_promoted", _("Not promoted: refused by the workspace")
+
+
+def value_label(value):
+    """The translated label of a status or attendance value stored in the history."""
+    labels = {**dict(Attendance.choices), **dict(RegistrationStatus.choices)}
+    return labels.get(value, value) if value else "—"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """History is evidence: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Registration history is append-only.")
+
+    def delete(self):
+        raise TypeError("Registration history is append-only.")
+
+
+class RegistrationHistory(models.Model):
+    """Append-only record of every change to a registration: who, when, what (from → to), why.
+
+    .. pii: Who changed a user's registration, and the reason they gave.
+    .. pii_types: id, other
+    .. pii_retirement: retained
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="history", verbose_name=_("registration")
+    )
+    event_registration = models.ForeignKey(
+        EventRegistration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="history",
+        verbose_name=_("event registration"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=HistoryAction.choices)
+    old_value = models.CharField(_("from"), max_length=24, blank=True)
+    new_value = models.CharField(_("to"), max_length=24)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("registration history entry")
+        verbose_name_plural = _("registration history")
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.old_value or '∅'} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Registration history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Registration history is append-only.")
+
+    def old_value_label(self):
+        return value_label(self.old_value)
+
+    def new_value_label(self):
+        return value_label(self.new_value)
