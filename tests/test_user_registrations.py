@@ -287,3 +287,32 @@ def test_past_sessions_still_show_with_their_dates(admin_client, learner):
         start=now - datetime.timedelta(days=3), end=now - datetime.timedelta(days=2)
     )
     assert session.name in _page(admin_client, learner).content.decode()
+
+
+def test_issue14_item2_a_long_list_is_shown_a_page_at_a_time_with_working_buttons(admin_client, learner):
+    course = SessionFactory().course
+    start = timezone.now() + datetime.timedelta(days=10)
+    sessions = [
+        SessionFactory(course=course, name=f"Séance longue {i:02d}", start=start + datetime.timedelta(days=i))
+        for i in range(30)
+    ]
+    EventFactory(session=sessions[27])
+    outcomes = service.register(user=learner, sessions=sessions, role=Role.LEARNER)
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+
+    first = admin_client.get(url).content.decode()
+    assert first.count('class="cursus-session-row"') == 20
+    assert "Séance longue 19" in first and "Séance longue 20" not in first
+    assert "Page 1 of 2" in first and "?learner_page=2#section-learner" in first
+
+    second = admin_client.get(url, {"learner_page": "2"}).content.decode()
+    assert second.count('class="cursus-session-row"') == 10
+    assert "Séance longue 29" in second and "Séance longue 19" not in second
+    last = outcomes[27].registration
+    unregister = reverse("admin:cursus_user_unregister", args=[learner.pk, last.pk])
+    event_unregister_prefix = reverse("admin:cursus_user_document", args=[learner.pk, last.pk, "event_invitation"])
+    assert f'data-url="{unregister}"' in second and f'data-url="{event_unregister_prefix}"' in second
+
+    # Nonsense page numbers show the first or the last page, never an error.
+    assert admin_client.get(url, {"learner_page": "x"}).content.decode().count('class="cursus-session-row"') == 20
+    assert admin_client.get(url, {"learner_page": "99"}).content.decode().count('class="cursus-session-row"') == 10

@@ -67,6 +67,52 @@ def user_registration_urls(model_admin):
     ]
 
 
+#: Stand-ins reversed once per URL pattern, then replaced by each row's values (a ``reverse()``
+#: per button of a long page cost more than the rest of the page).
+_REGISTRATION, _EVENT, _KIND = 987654321012, 987654321013, "cursus-kind"
+
+
+def _add_action_urls(user, listing):
+    """Give each row and event of ``listing`` the URLs of its buttons: three reverses in all."""
+    document = reverse("admin:cursus_user_document", args=[user.pk, _REGISTRATION, _KIND])
+    unregister = reverse("admin:cursus_user_unregister", args=[user.pk, _REGISTRATION])
+    event_unregister = reverse("admin:cursus_user_event_unregister", args=[user.pk, _REGISTRATION, _EVENT])
+    event_register = reverse("admin:cursus_user_event_register", args=[user.pk, _REGISTRATION, _EVENT])
+    for section in listing.values():
+        for group in section["courses"]:
+            for row in group["rows"]:
+                pk = str(row["registration"].pk)
+                doc = document.replace(str(_REGISTRATION), pk)
+                row["urls"] = {
+                    "invitation": doc.replace(_KIND, "session_invitation"),
+                    "certificate": doc.replace(_KIND, "session_certificate"),
+                    "unregister": unregister.replace(str(_REGISTRATION), pk),
+                }
+                for item in row["events"]:
+                    event = str(item["event"].pk)
+                    item["urls"] = {
+                        "invitation": doc.replace(_KIND, "event_invitation"),
+                        "certificate": doc.replace(_KIND, "event_certificate"),
+                        "unregister": event_unregister.replace(str(_REGISTRATION), pk).replace(str(_EVENT), event),
+                        "register": event_register.replace(str(_REGISTRATION), pk).replace(str(_EVENT), event),
+                    }
+
+
+def _page_urls(request, role, page):
+    """Links to the previous and next pages of one section, the other section's page kept."""
+
+    def url(number):
+        query = request.GET.copy()
+        query[f"{role}_page"] = number
+        return f"?{query.urlencode()}#section-{role}"
+
+    return {
+        "label": _("Page %(page)d of %(pages)d") % {"page": page.number, "pages": page.paginator.num_pages},
+        "previous": url(page.previous_page_number()) if page.has_previous() else None,
+        "next": url(page.next_page_number()) if page.has_next() else None,
+    }
+
+
 class RegistrationViews:
     def __init__(self, model_admin):
         self.model_admin = model_admin
@@ -100,13 +146,17 @@ class RegistrationViews:
 
     def page(self, request, object_id):
         user = self._user(request, object_id)
-        listing = session_list_for_user(user, viewer=request.user)
+        pages = {role: request.GET.get(f"{role}_page") for role in Role.values}
+        listing = session_list_for_user(user, viewer=request.user, pages=pages)
+        _add_action_urls(user, listing)
         sections = [
             {
                 "role": role,
                 "title": title,
                 "workspace_role": workspace_role,
-                "courses": listing[role],
+                "courses": listing[role]["courses"],
+                "page": listing[role]["page"],
+                "page_urls": _page_urls(request, role, listing[role]["page"]),
                 "register_url": reverse("admin:cursus_user_register", args=[user.pk, role]),
             }
             for role, title, workspace_role in SECTIONS

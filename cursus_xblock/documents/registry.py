@@ -6,10 +6,12 @@ A host package adds or replaces a generator with an entry point in the group
 the XBlock find generators only here.
 """
 
+import functools
 import logging
 from importlib.metadata import entry_points
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from ..conf import settings
@@ -19,8 +21,14 @@ ENTRY_POINT_GROUP = "cursus_xblock.document_generators"
 log = logging.getLogger(__name__)
 
 
+@functools.cache
 def generator_classes():
-    """{kind: generator class}, after entry points and the setting have had their say."""
+    """{kind: generator class}, after entry points and the setting have had their say.
+
+    Cached: reading the entry points scans the metadata of every installed package (about a
+    tenth of a certificate's time), and neither they nor the setting change while a process
+    runs, except under ``override_settings``, which clears the cache (``_reset``).
+    """
     classes = dict(BUILT_IN)
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -40,3 +48,11 @@ def generator_classes():
 def get_generator(kind):
     """An instance of the generator for ``kind``; ``KeyError`` for a kind nobody generates."""
     return generator_classes()[kind]()
+
+
+def _reset(*, setting, **kwargs):
+    if setting == "CURSUS_DOCUMENT_GENERATORS":
+        generator_classes.cache_clear()
+
+
+setting_changed.connect(_reset)

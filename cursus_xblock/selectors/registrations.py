@@ -1,5 +1,6 @@
 """A person's registrations as the interfaces list them: a bounded number of queries, whatever the number of rows."""
 
+from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -46,22 +47,37 @@ def waiting_position(registration):
     )
 
 
-def session_list_for_user(user, *, viewer=None):
-    """The user's active registrations, per role and course, with their events: five queries.
+#: Sessions shown per section of the per-user page: its time stays flat however many a person has.
+PER_PAGE = 20
 
-    With ``viewer``, only those in the sessions the viewer manages (``permissions``).
+
+def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
+    """The user's active registrations, per role: one page of them, by course, with their events.
+
+    ``{role: {"page": Page of registration ids, "courses": [{"course", "rows"}]}}``; ``pages``
+    gives the page number wanted per role (anything unreadable is the first page, past the end
+    the last). Four queries, whatever the number of registrations: their ids and roles, then the
+    shown ones with their seats and waiting ranks, their sessions' events, their event
+    registrations. With ``viewer``, only those in the sessions the viewer manages (``permissions``).
     """
     found = Registration.objects.filter(user=user, status__in=ACTIVE_STATUSES)
     if viewer is not None:
         found = registrations_managed_by(viewer, found)
+    ordering = ("session__course__title", "session__course__code", "session__start", "pk")
+    ids_by_role = {role: [] for role in Role.values}
+    for pk, role in found.order_by(*ordering).values_list("pk", "role"):
+        ids_by_role[role].append(pk)
+    pages = pages or {}
+    shown_pages = {role: Paginator(ids, per_page).get_page(pages.get(role)) for role, ids in ids_by_role.items()}
+    shown = [pk for page in shown_pages.values() for pk in page.object_list]
     registrations = list(
-        registrations_annotated(found.select_related("session__course")).order_by(
-            "session__course__title", "session__course__code", "session__start", "pk"
+        registrations_annotated(Registration.objects.filter(pk__in=shown).select_related("session__course")).order_by(
+            *ordering
         )
     )
     events_by_session = events_of_sessions({r.session_id for r in registrations})
     mine = event_registrations_of([r.pk for r in registrations], active_only=True)
-    sections = {role: [] for role in Role.values}
+    sections = {role: {"page": page, "courses": []} for role, page in shown_pages.items()}
     for registration in registrations:
         session = registration.session
         for event in events_by_session.get(session.pk, []):
@@ -83,7 +99,7 @@ def session_list_for_user(user, *, viewer=None):
             "position": registration.waiting_ahead + 1 if registration.status == RegistrationStatus.WAITING else None,
             "events": events,
         }
-        groups = sections[registration.role]
+        groups = sections[registration.role]["courses"]
         if not groups or groups[-1]["course"].pk != session.course_id:
             groups.append({"course": session.course, "rows": []})
         groups[-1]["rows"].append(row)
