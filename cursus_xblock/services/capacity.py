@@ -32,21 +32,59 @@ def has_room(session, role, seats_taken):
     return seats_left(session.capacity, seats_taken) != 0 or session.waiting_list_enabled
 
 
-def waiting_positions(session, role):
-    """{registration id: 1-based rank} for the whole waiting list of the session, in one query."""
-    waiting = Registration.objects.filter(session=session, role=role, status=RegistrationStatus.WAITING)
-    ordered = waiting.order_by("waiting_order", "pk").values_list("pk", flat=True)
-    return {pk: rank for rank, pk in enumerate(ordered, start=1)}
+def waiting_positions_of(registrations):
+    """{registration id: 1-based rank} of these waiting registrations, whatever their sessions, in one query.
+
+    Reads each waiting list only up to the last of the rows asked about.
+    """
+    last = {}
+    for r in registrations:
+        key = (r.session_id, r.role)
+        last[key] = max(last.get(key, r.waiting_order), r.waiting_order)
+    if not last:
+        return {}
+    ahead = Q()
+    for (session_id, role), order in last.items():
+        ahead |= Q(session_id=session_id, role=role, waiting_order__lte=order)
+    rows = (
+        Registration.objects.filter(ahead, status=RegistrationStatus.WAITING)
+        .order_by("session_id", "role", "waiting_order", "pk")
+        .values_list("session_id", "role", "pk")
+    )
+    positions, rank, previous = {}, 0, None
+    for session_id, role, pk in rows:
+        rank = rank + 1 if (session_id, role) == previous else 1
+        previous = (session_id, role)
+        positions[pk] = rank
+    return positions
 
 
 def seat_counts(session):
-    """Seats taken, people waiting and the last waiting-list order, in one query."""
-    counts = Registration.objects.filter(session=session).aggregate(
-        taken=Count("pk", filter=Q(role=Role.LEARNER, status__in=SEAT_STATUSES)),
-        waiting=Count("pk", filter=Q(role=Role.LEARNER, status=RegistrationStatus.WAITING)),
-        last_order=Max("waiting_order"),
+    """Seats taken, people waiting and the next waiting-list order, in one query."""
+    return seat_counts_of([session])[session.pk]
+
+
+def seat_counts_of(sessions):
+    """{session id: seat counts (see ``seat_counts``)} for many sessions in one grouped query."""
+    counts = {getattr(s, "pk", s): {"taken": 0, "waiting": 0, "next_order": 1} for s in sessions}
+    if not counts:
+        return counts
+    rows = (
+        Registration.objects.filter(session_id__in=counts)
+        .values("session_id")
+        .annotate(
+            taken=Count("pk", filter=Q(role=Role.LEARNER, status__in=SEAT_STATUSES)),
+            waiting=Count("pk", filter=Q(role=Role.LEARNER, status=RegistrationStatus.WAITING)),
+            last_order=Max("waiting_order"),
+        )
+        .order_by()
     )
-    counts["next_order"] = (counts.pop("last_order") or 0) + 1
+    for row in rows:
+        counts[row["session_id"]] = {
+            "taken": row["taken"],
+            "waiting": row["waiting"],
+            "next_order": (row["last_order"] or 0) + 1,
+        }
     return counts
 
 
