@@ -52,6 +52,21 @@ class BaseWorkspaceBackend:
         for user in users:
             self.grant(user=user, workspace_key=workspace_key, role=role)
 
+    def grant_each(self, grants):
+        """Give roles on several workspaces: ``grants`` maps (workspace key, role) to users.
+
+        A refusal must come before anything is written, on any workspace: the caller rolls the
+        whole batch back and tries each session alone, and a rollback cannot call back what a
+        workspace already announced. So with more than one workspace, every one is asked first
+        (``check_grant``). Override when the host can grant on many workspaces at once.
+        """
+        grants = {key: list(users) for key, users in grants.items() if key[0] and users}
+        if len(grants) > 1:
+            for (workspace_key, role), users in grants.items():
+                self.check_grant(users=users, workspace_key=workspace_key, role=role)
+        for (workspace_key, role), users in grants.items():
+            self.grant_many(users=users, workspace_key=workspace_key, role=role)
+
     def check_grant(self, *, users, workspace_key, role):
         """Raise ``WorkspaceRefused`` if ``grant_many`` would refuse one of ``users``, writing nothing.
 

@@ -58,7 +58,9 @@ class Registration(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["session", "role", "status"], name="cursus_reg_session_role_status"),
+            # Covers seat counts, the last waiting-list order and waiting ranks (``services.capacity``):
+            # read from the index alone, however many registrations the session holds.
+            models.Index(fields=["session", "role", "status", "waiting_order"], name="cursus_reg_seats"),
             models.Index(fields=["user", "status"], name="cursus_reg_user_status"),
         ]
 

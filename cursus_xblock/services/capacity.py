@@ -32,21 +32,80 @@ def has_room(session, role, seats_taken):
     return seats_left(session.capacity, seats_taken) != 0 or session.waiting_list_enabled
 
 
-def waiting_positions(session, role):
-    """{registration id: 1-based rank} for the whole waiting list of the session, in one query."""
-    waiting = Registration.objects.filter(session=session, role=role, status=RegistrationStatus.WAITING)
-    ordered = waiting.order_by("waiting_order", "pk").values_list("pk", flat=True)
-    return {pk: rank for rank, pk in enumerate(ordered, start=1)}
+#: Up to this many waiting people asked about, each rank is a count; beyond, the queues are read once.
+RANKS_COUNTED = 20
+
+
+def waiting_positions_of(registrations):
+    """{registration id: 1-based rank} of these waiting registrations, whatever their sessions, in one query.
+
+    Both ways read the index on (session, role, status, waiting order) only up to the last
+    person asked about, never the whole waiting list: for a few people (one person's call), a
+    count of the rows ahead of each; for many (a group already waiting), the queues up to the
+    last of them, ranked here.
+    """
+    registrations = list(registrations)
+    if not registrations:
+        return {}
+    last = {}
+    for r in registrations:
+        key = (r.session_id, r.role)
+        last[key] = max(last.get(key, r.waiting_order), r.waiting_order)
+    in_queues = Q()
+    for (session_id, role), order in last.items():
+        in_queues |= Q(session_id=session_id, role=role, waiting_order__lte=order)
+    waiting = Registration.objects.filter(in_queues, status=RegistrationStatus.WAITING)
+    if len(registrations) <= RANKS_COUNTED:
+        ahead = {
+            f"rank_{r.pk}": Count(
+                "session_id",
+                filter=Q(session_id=r.session_id, role=r.role)
+                & (Q(waiting_order__lt=r.waiting_order) | Q(waiting_order=r.waiting_order, pk__lte=r.pk)),
+            )
+            for r in registrations
+        }
+        ranks = waiting.aggregate(**ahead)
+        return {r.pk: ranks[f"rank_{r.pk}"] for r in registrations}
+    rows = waiting.order_by("session_id", "role", "waiting_order", "pk").values_list("session_id", "role", "pk")
+    positions, rank, previous = {}, 0, None
+    for session_id, role, pk in rows:
+        rank = rank + 1 if (session_id, role) == previous else 1
+        previous = (session_id, role)
+        positions[pk] = rank
+    return positions
 
 
 def seat_counts(session):
-    """Seats taken, people waiting and the last waiting-list order, in one query."""
-    counts = Registration.objects.filter(session=session).aggregate(
-        taken=Count("pk", filter=Q(role=Role.LEARNER, status__in=SEAT_STATUSES)),
-        waiting=Count("pk", filter=Q(role=Role.LEARNER, status=RegistrationStatus.WAITING)),
-        last_order=Max("waiting_order"),
+    """Seats taken, people waiting and the next waiting-list order, in one query."""
+    return seat_counts_of([session])[session.pk]
+
+
+def seat_counts_of(sessions):
+    """{session id: seat counts (see ``seat_counts``)} for many sessions in one grouped query.
+
+    Only the learners holding a seat or waiting are read, from the index on (session, role,
+    status, waiting order), not the session's every registration: a session of 10,000 rows costs
+    about what an empty one does. Waiting-list orders are kept on waiting rows only (a status
+    change clears them), so the last one is the waiting learners'.
+    """
+    counts = {getattr(s, "pk", s): {"taken": 0, "waiting": 0, "next_order": 1} for s in sessions}
+    if not counts:
+        return counts
+    rows = (
+        Registration.objects.filter(
+            session_id__in=counts, role=Role.LEARNER, status__in=[*SEAT_STATUSES, RegistrationStatus.WAITING]
+        )
+        .values("session_id", "status")
+        .annotate(number=Count("session_id"), last_order=Max("waiting_order"))
+        .order_by()
     )
-    counts["next_order"] = (counts.pop("last_order") or 0) + 1
+    for row in rows:
+        session_counts = counts[row["session_id"]]
+        if row["status"] == RegistrationStatus.WAITING:
+            session_counts["waiting"] = row["number"]
+            session_counts["next_order"] = (row["last_order"] or 0) + 1
+        else:
+            session_counts["taken"] += row["number"]
     return counts
 
 

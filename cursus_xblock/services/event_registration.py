@@ -69,18 +69,25 @@ def unregister_from_event(*, event_registration, actor=None, reason=""):
     return UnregisterOutcome(registration=event_registration, previous_status=previous, changed=True, promoted=promoted)
 
 
-def register_auto_events(session, registrations, actor, now, reason=""):
-    events = list(Event.objects.filter(session=session, registration_type=EventRegistrationType.AUTO, end__gt=now))
+def register_auto_events(registrations, actor, now, reason=""):
+    """Confirmed registrations, of any sessions, join their sessions' automatic events still to end."""
+    session_ids = {r.session_id for r in registrations}
+    events = list(
+        Event.objects.filter(session_id__in=session_ids, registration_type=EventRegistrationType.AUTO, end__gt=now)
+    )
     if not events:
         return
-    reg_ids = [r.pk for r in registrations]
+    events_of = {}
+    for event in events:
+        events_of.setdefault(event.session_id, []).append(event)
+    reg_ids = [r.pk for r in registrations if r.session_id in events_of]
     existing = {
         (er.registration_id, er.event_id): er
         for er in EventRegistration.objects.filter(registration_id__in=reg_ids, event__in=events)
     }
     to_create, to_update, previous = [], [], {}
     for registration in registrations:
-        for event in events:
+        for event in events_of.get(registration.session_id, ()):
             current = existing.get((registration.pk, event.pk))
             if current is None:
                 current = EventRegistration(registration=registration, event=event)

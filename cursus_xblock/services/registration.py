@@ -9,8 +9,10 @@ id order so two calls never deadlock) before seats are counted, so concurrent ca
 PostgreSQL or MySQL cannot overbook. The workspace roles a call may give or take are locked
 next, one row per (person, workspace, role), because sessions sharing a workspace do not share a
 lock (``lock_workspace_roles``). The time is read after the locks, so the dates written follow
-the order in which calls got them. Each session is handled in its own savepoint: a workspace that
-refuses a user (``WorkspaceRefused``) turns into a refused outcome for that session alone, while
+the order in which calls got them. All sessions and people of a call go in one batch, in one
+savepoint, with a number of queries that grows with neither. A workspace that refuses a user
+(``WorkspaceRefused``) rolls that batch back, and each session is tried again in its own
+savepoint: the refusal turns into a refused outcome for that session (and person) alone, while
 any other error rolls the whole call back.
 """
 
@@ -28,7 +30,7 @@ from ..models import (
     Session,
 )
 from . import history
-from .capacity import admission, has_room, seat_counts, session_refusal, waiting_positions
+from .capacity import admission, has_room, seat_counts_of, session_refusal, waiting_positions_of
 from .event_registration import cancel_event_registrations
 from .locks import lock_roles_of, lock_sessions, lock_workspace_roles, role_key
 from .outcomes import (
@@ -62,10 +64,7 @@ def register(*, user, sessions, role, actor=None, reason=""):
     sessions = _ordered_unique(sessions, lock_sessions(sessions))
     lock_roles_of([user], sessions, role)
     now = timezone.now()
-    outcomes = []
-    for session in sessions:
-        outcomes.extend(_register_in_session(session, [user], role, actor, reason, now))
-    return outcomes
+    return [o for outcomes in _register_in_sessions(sessions, [user], role, actor, reason, now) for o in outcomes]
 
 
 @transaction.atomic
@@ -75,7 +74,8 @@ def register_users(*, session, users, role, actor=None, reason=""):
     users = _unique_users(users)
     lock_roles_of(users, [locked], role)
     now = timezone.now()
-    return _register_in_session(locked, users, role, actor, reason, now)
+    (outcomes,) = _register_in_sessions([locked], users, role, actor, reason, now)
+    return outcomes
 
 
 def self_register(*, user, session):
@@ -145,7 +145,7 @@ def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
     users = _unique_users(users)
     lock_roles_of(users, sessions, role)
     now = timezone.now()
-    return [(session, _register_in_session(session, users, role, actor, reason, now)) for session in sessions]
+    return list(zip(sessions, _register_in_sessions(sessions, users, role, actor, reason, now), strict=True))
 
 
 @transaction.atomic
@@ -185,7 +185,7 @@ def validate(*, registration, actor=None, reason=""):
     now = timezone.now()
     set_status(registration, RegistrationStatus.CONFIRMED, HistoryAction.VALIDATED, actor, reason, now)
     try:
-        on_confirmed(session, [registration], actor, now, reason)
+        on_confirmed([registration], actor, now, reason)
     except WorkspaceRefused as exc:
         raise RegistrationError(exc.message, code=exc.code) from exc
     return registration
@@ -249,11 +249,27 @@ def _unique_users(users):
     return list({user.pk: user for user in users}.values())
 
 
+def _register_in_sessions(sessions, users, role, actor, reason, now):
+    """[outcomes per session]: every session in one savepoint and one set of queries.
+
+    Only when a workspace refuses someone (or a row appears that the lock did not keep out) is
+    the batch rolled back and each session tried again in its own savepoint.
+    """
+    if len(sessions) > 1:
+        try:
+            with transaction.atomic():
+                return _register_batch(sessions, users, role, actor, reason, now)
+        except (WorkspaceRefused, IntegrityError):
+            pass
+    return [_register_in_session(session, users, role, actor, reason, now) for session in sessions]
+
+
 def _register_in_session(session, users, role, actor, reason, now):
     """One session's batch in a savepoint; a workspace refusal is isolated to the users it names."""
     try:
         with transaction.atomic():
-            return _register_batch(session, users, role, actor, reason, now)
+            (outcomes,) = _register_batch([session], users, role, actor, reason, now)
+            return outcomes
     except WorkspaceRefused as exc:
         if len(users) == 1:
             return [_refused(users[0], session, Refusal.WORKSPACE, message=exc.message)]
@@ -262,7 +278,8 @@ def _register_in_session(session, users, role, actor, reason, now):
         # Someone inserted the same (user, session, role) without taking the session lock: the
         # batch was rolled back; once more now sees their row and reports it as already there.
         with transaction.atomic():
-            return _register_batch(session, users, role, actor, reason, now)
+            (outcomes,) = _register_batch([session], users, role, actor, reason, now)
+            return outcomes
 
 
 def _refused(user, session, refusal, message=None):
@@ -275,69 +292,73 @@ def _refused(user, session, refusal, message=None):
     )
 
 
-def _register_batch(session, users, role, actor, reason, now):
+def _register_batch(sessions, users, role, actor, reason, now):
+    """[outcomes per session] for ``users`` in the locked ``sessions``, in queries that do not grow with either."""
     existing = {
-        r.user_id: r for r in Registration.objects.filter(session=session, role=role, user__in=[u.pk for u in users])
+        (r.session_id, r.user_id): r
+        for r in Registration.objects.filter(session__in=sessions, role=role, user__in=[u.pk for u in users])
     }
-    refusal = session_refusal(session, now)
-    counts = seat_counts(session) if role == Role.LEARNER and not refusal else None
-
-    positions = (
-        waiting_positions(session, role)
-        if any(r.status == RegistrationStatus.WAITING for r in existing.values())
-        else {}
+    refusals = {session.pk: session_refusal(session, now) for session in sessions}
+    counts = seat_counts_of([s for s in sessions if not refusals[s.pk]]) if role == Role.LEARNER else {}
+    positions = waiting_positions_of(
+        r for r in existing.values() if r.status == RegistrationStatus.WAITING and r.waiting_order is not None
     )
-    outcomes, to_create, to_update, previous = [], [], [], {}
-    for user in users:
-        current = existing.get(user.pk)
-        if current is not None and current.status in ACTIVE_STATUSES:
-            current.session, current.user = session, user
-            outcomes.append(
-                RegistrationOutcome(
-                    user=user,
-                    session=session,
-                    result=Result.ALREADY_REGISTERED,
-                    registration=current,
-                    position=positions.get(current.pk),
+    by_session, to_create, to_update, previous = [], [], [], {}
+    for session in sessions:
+        outcomes, refusal = [], refusals[session.pk]
+        by_session.append(outcomes)
+        for user in users:
+            current = existing.get((session.pk, user.pk))
+            if current is not None and current.status in ACTIVE_STATUSES:
+                current.session, current.user = session, user
+                outcomes.append(
+                    RegistrationOutcome(
+                        user=user,
+                        session=session,
+                        result=Result.ALREADY_REGISTERED,
+                        registration=current,
+                        position=positions.get(current.pk),
+                    )
                 )
+                continue
+            if refusal:
+                outcomes.append(_refused(user, session, refusal))
+                continue
+            status, waiting_order, position = admission(session, role, counts.get(session.pk))
+            if status is None:
+                outcomes.append(_refused(user, session, Refusal.FULL))
+                continue
+            if current is None:
+                current = Registration(user=user, session=session, role=role)
+                to_create.append(current)
+            else:
+                previous[(session.pk, user.pk)] = current.status
+                to_update.append(current)
+            current.status, current.waiting_order = status, waiting_order
+            current.registered_by, current.registered_at, current.updated_at = actor, now, now
+            outcomes.append(
+                RegistrationOutcome(user=user, session=session, result=_RESULT_OF_STATUS[status], position=position)
             )
-            continue
-        if refusal:
-            outcomes.append(_refused(user, session, refusal))
-            continue
-        status, waiting_order, position = admission(session, role, counts)
-        if status is None:
-            outcomes.append(_refused(user, session, Refusal.FULL))
-            continue
-        if current is None:
-            current = Registration(user=user, session=session, role=role)
-            to_create.append(current)
-        else:
-            previous[user.pk] = current.status
-            to_update.append(current)
-        current.status, current.waiting_order = status, waiting_order
-        current.registered_by, current.registered_at, current.updated_at = actor, now, now
-        outcomes.append(
-            RegistrationOutcome(user=user, session=session, result=_RESULT_OF_STATUS[status], position=position)
-        )
 
     changed = to_create + to_update
     if not changed:
-        return outcomes
+        return by_session
     Registration.objects.bulk_create(to_create)
     Registration.objects.bulk_update(
         to_update, ["status", "waiting_order", "registered_by", "registered_at", "updated_at"]
     )
     # Re-read: bulk_create does not return primary keys on every database.
     saved = {
-        r.user_id: r
-        for r in Registration.objects.filter(session=session, role=role, user__in=[r.user_id for r in changed])
+        (r.session_id, r.user_id): r
+        for r in Registration.objects.filter(
+            session__in={r.session_id for r in changed}, role=role, user__in={r.user_id for r in changed}
+        )
     }
     history.record(
         history.entry(
-            registration=saved[r.user_id],
+            registration=saved[(r.session_id, r.user_id)],
             action=HistoryAction.REGISTERED,
-            old_value=previous.get(r.user_id, ""),
+            old_value=previous.get((r.session_id, r.user_id), ""),
             new_value=r.status,
             actor=actor,
             reason=reason,
@@ -345,18 +366,17 @@ def _register_batch(session, users, role, actor, reason, now):
         )
         for r in changed
     )
-    by_user = {u.pk: u for u in users}
     confirmed = []
-    for outcome in outcomes:
-        saved_row = saved.get(outcome.user.pk)
-        if saved_row is None or outcome.result in (Result.ALREADY_REGISTERED, Result.REFUSED):
+    for outcome in (o for outcomes in by_session for o in outcomes):
+        if outcome.result in (Result.ALREADY_REGISTERED, Result.REFUSED):
             continue
-        saved_row.session, saved_row.user = session, by_user[saved_row.user_id]
+        saved_row = saved[(outcome.session.pk, outcome.user.pk)]
+        saved_row.session, saved_row.user = outcome.session, outcome.user
         outcome.registration = saved_row
         if saved_row.status == RegistrationStatus.CONFIRMED:
             confirmed.append(saved_row)
-    on_confirmed(session, confirmed, actor, now, reason)
-    return outcomes
+    on_confirmed(confirmed, actor, now, reason)
+    return by_session
 
 
 def _pending(registration):

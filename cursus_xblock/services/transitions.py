@@ -34,17 +34,23 @@ def set_status(registration, status, action, actor, reason, now):
     )
 
 
-def on_confirmed(session, registrations, actor, now, reason=""):
-    """What a confirmed registration brings: the workspace role and the automatic events."""
+def on_confirmed(registrations, actor, now, reason=""):
+    """What confirmed registrations bring, whatever their sessions: workspace roles, automatic events.
+
+    Each registration's ``session`` is the locked one. The roles go in one backend call for all
+    workspaces (``grant_each``), which refuses before it writes anything.
+    """
     if not registrations:
         return
-    if session.workspace_key:
-        by_role = {}
-        for registration in registrations:
-            by_role.setdefault(registration.role, []).append(registration.user)
-        for role, users in by_role.items():
-            get_backend().grant_many(users=users, workspace_key=session.workspace_key, role=workspace_role(role))
-    register_auto_events(session, registrations, actor, now, reason)
+    grants = {}
+    for registration in registrations:
+        workspace_key = registration.session.workspace_key
+        if workspace_key:
+            key = (workspace_key, workspace_role(registration.role))
+            grants.setdefault(key, []).append(registration.user)
+    if grants:
+        get_backend().grant_each(grants)
+    register_auto_events(registrations, actor, now, reason)
 
 
 def revoke_if_last(registration):
@@ -104,7 +110,7 @@ def promote_waiting_list(session, actor, now, *, lock_too=()):
                 with transaction.atomic():
                     set_status(registration, new_status, HistoryAction.PROMOTED, actor, "", now)
                     if new_status == RegistrationStatus.CONFIRMED:
-                        on_confirmed(session, [registration], actor, now)
+                        on_confirmed([registration], actor, now)
             except WorkspaceRefused as exc:
                 # Rolled back: they keep their place in the queue.
                 registration.status, registration.waiting_order = RegistrationStatus.WAITING, order

@@ -136,3 +136,22 @@ def test_item2_the_check_before_writing_refuses_what_the_platform_would_refuse(o
 
     enrolled = [args[0] for name, args, _kwargs in openedx_backend.calls if name == "CourseEnrollment.enroll"]
     assert enrolled == [learners[0], learners[2]]  # never the refused one, and nobody twice
+
+
+def test_issue14_item1_a_course_run_refusing_mid_batch_refuses_that_session_alone(openedx_backend, enrollment_events):
+    """Many sessions go in one batch; the platform refusing one of them (an unknown course run) is
+    found before anything is enrolled, and each session is then tried alone: the others are
+    enrolled once, with one event each."""
+    first, first_key = course_run(openedx_backend)
+    unknown = SessionFactory()  # its course run does not exist on the platform
+    last, last_key = course_run(openedx_backend)
+    learner = UserFactory()
+
+    outcomes = service.register(user=learner, sessions=[first, unknown, last], role=Role.LEARNER)
+
+    assert [o.result for o in outcomes] == [Result.REGISTERED, Result.REFUSED, Result.REGISTERED]
+    assert outcomes[1].refusal == Refusal.WORKSPACE
+    assert not Registration.objects.filter(session=unknown).exists()
+    assert active_enrollments(first_key) == {learner.pk} == confirmed(first, Role.LEARNER)
+    assert active_enrollments(last_key) == {learner.pk} == confirmed(last, Role.LEARNER)
+    assert enrollment_events == [(learner.username, str(first_key)), (learner.username, str(last_key))]

@@ -142,3 +142,48 @@ def test_capacity_raised_behind_the_services_back_is_repaired_by_the_admins_next
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert [_status(u, session) for u in users] == ["confirmed", "confirmed", "waiting"]
     assert Session.objects.get(pk=session.pk).description == "Salle changée"
+
+
+def _plans(work):
+    """SQLite's query plan of each statement ``work`` runs that reads registrations."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        work()
+    with connection.cursor() as cursor:
+        for query in ctx.captured_queries:
+            sql = query["sql"]
+            if sql.startswith("SELECT") and '"cursus_xblock_registration"' in sql and "COUNT(" in sql:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                yield sql, " ".join(row[-1] for row in cursor.fetchall())
+
+
+def test_issue14_item3_seats_and_ranks_are_counted_from_the_index_alone():
+    """Seat counts and a waiting rank read the (session, role, status, waiting order) index only,
+    never the registrations themselves: a session of 10,000 rows costs what an empty one does."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    session = SessionFactory(capacity=2, waiting_list_enabled=True)
+    people = UserFactory.create_batch(5)
+    service.register_users(session=session, users=people, role=Role.LEARNER)
+
+    plans = list(_plans(lambda: service.register(user=people[3], sessions=[session], role=Role.LEARNER)))
+    plans += list(_plans(lambda: service.register(user=UserFactory(), sessions=[session], role=Role.LEARNER)))
+
+    assert len(plans) == 3  # the rank of the one already waiting, then seats counted for each call
+    for sql, plan in plans:
+        assert "USING COVERING INDEX cursus_reg_seats" in plan, (sql, plan)
+
+
+def test_issue14_item3_ranks_of_many_waiting_people_asked_again():
+    """Beyond the people whose ranks are counted one by one, the queues are read up to the last one asked about."""
+    session = SessionFactory(capacity=1, waiting_list_enabled=True)
+    people = UserFactory.create_batch(26)
+    service.register_users(session=session, users=people, role=Role.LEARNER)
+
+    again = service.register_users(session=session, users=people[1:][::-1], role=Role.LEARNER)
+
+    assert [o.position for o in again] == list(range(25, 0, -1))
