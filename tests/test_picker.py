@@ -74,9 +74,9 @@ def test_the_picker_page_renders_with_the_panel_and_ok(admin_client, learner):
     assert 'id="cursus-picker-upcoming" checked' in page
     assert "cursus_xblock/admin/picker.js" in page and " defer" in page
     assert _url("user_register_sessions", learner.pk, "learner") in page
-    # breadcrumbs: Home › Users › the user › Registrations › Register as learner
-    assert reverse("admin:auth_user_changelist") in page
-    assert reverse("admin:auth_user_change", args=[learner.pk]) in page
+    # breadcrumbs: Home › Training › Registrations by person › the person › Register as learner
+    assert reverse("admin:cursus_people") in page
+    assert reverse("admin:cursus_user_registrations", args=[learner.pk]) in page
     assert "Register as learner" in page
 
 

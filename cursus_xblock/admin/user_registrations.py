@@ -30,6 +30,7 @@ from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
 from ..utils.dates import after_colon, interpolate
+from .people import people_crumbs
 from .registrations import NOT_UNREGISTERED, person_name
 
 UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
@@ -128,8 +129,8 @@ class RegistrationViews:
                 "default": str(_("default")),
                 "language": (translation.get_language() or "en").split("-")[0],
             },
-            "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
-            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            # The training section's people, not the host's user list (which needs ``auth.view_user``).
+            "crumbs": people_crumbs(self.model_admin.admin_site.name),
             "max_reason": REASON_MAX_LENGTH,
             "now": timezone.now(),  # a séance not held yet has its attendance « to come », not « unknown »
         }

@@ -161,6 +161,10 @@ class Picker:
         opts = self.model_admin.opts
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
 
+    def root_crumbs(self):
+        """The breadcrumbs before the target's own."""
+        return [(self.changelist_url(), capfirst(self.model_admin.opts.verbose_name_plural))]
+
     def get_target(self, request, object_id, role=None):
         """The user or group, after the permission check; 404 for an unknown id or role."""
         request.current_app = self.admin_site.name
@@ -179,8 +183,7 @@ class Picker:
             "opts": self.model_admin.opts,
             "kind": self.kind,
             "target": target,
-            "crumbs": [(self.changelist_url(), capfirst(self.model_admin.opts.verbose_name_plural))]
-            + self.back_links(target),
+            "crumbs": self.root_crumbs() + self.back_links(target),
             **extra,
         }
 
