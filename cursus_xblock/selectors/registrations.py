@@ -190,6 +190,16 @@ def registered_in(user, role, session_ids):
     return dict.fromkeys(found, 1)
 
 
+def waiting_in(user, role, session_ids):
+    """The ids of those of the sessions where the user waits in this role: one query."""
+    if not session_ids:
+        return set()
+    found = Registration.objects.filter(
+        user=user, role=role, status=RegistrationStatus.WAITING, session_id__in=session_ids
+    ).order_by()
+    return set(found.values_list("session_id", flat=True))
+
+
 def members_registered_in(group, role, session_ids):
     """{session id: how many of the group's members are active in it in this role}: one query."""
     if not session_ids:

@@ -50,6 +50,9 @@ class UserPicker(Picker):
     def already(self, user, role, session_ids):
         return registration_selectors.registered_in(user, role, session_ids)
 
+    def waiting(self, user, role, session_ids):
+        return registration_selectors.waiting_in(user, role, session_ids)
+
     def register(self, request, user, role, sessions, reason):
         outcomes = registration_service.register(
             user=user, sessions=sessions, role=role, actor=request.user, reason=reason
