@@ -26,6 +26,7 @@ from cursus_xblock.models import (
     RegistrationStatus,
     Role,
 )
+from cursus_xblock.services import event_registration as event_service
 from cursus_xblock.services import registration as service
 
 from .factories import EventFactory, SessionFactory, UserFactory
@@ -287,3 +288,34 @@ def test_past_sessions_still_show_with_their_dates(admin_client, learner):
         start=now - datetime.timedelta(days=3), end=now - datetime.timedelta(days=2)
     )
     assert session.name in _page(admin_client, learner).content.decode()
+
+
+def test_issue15_item5_a_seance_the_person_was_unregistered_from_can_be_joined_again(admin_client, learner):
+    session = SessionFactory()
+    theory = EventFactory(session=session, name="Théorie", registration_type=EventRegistrationType.AUTO)
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    registration = outcome.registration
+    admin_client.post(
+        reverse("admin:cursus_user_event_unregister", args=[learner.pk, registration.pk, theory.pk]),
+        {"reason": "Indisponible"},
+    )
+    assert EventRegistration.objects.get(event=theory).status == RegistrationStatus.CANCELLED
+
+    register_url = reverse("admin:cursus_user_event_register", args=[learner.pk, registration.pk, theory.pk])
+    page = _page(admin_client, learner).content.decode()
+    assert f'action="{register_url}"' in page and "Register again to this event" in page
+    admin_client.post(register_url)
+    assert EventRegistration.objects.get(event=theory).status == RegistrationStatus.CONFIRMED
+    page = _page(admin_client, learner).content.decode()
+    assert "Register again to this event" not in page
+
+
+def test_issue15_item5_the_rejoin_button_in_french(admin_client, learner):
+    session = SessionFactory()
+    theory = EventFactory(session=session, registration_type=EventRegistrationType.AUTO)
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    event_registration = EventRegistration.objects.get(event=theory, registration=outcome.registration)
+    event_service.unregister_from_event(event_registration=event_registration, reason="Indisponible")
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Réinscrire à cette séance" in page and "Désinscrit·e" in page

@@ -60,7 +60,8 @@ def session_list_for_user(user, *, viewer=None):
         )
     )
     events_by_session = events_of_sessions({r.session_id for r in registrations})
-    mine = event_registrations_of([r.pk for r in registrations], active_only=True)
+    # Cancelled ones too: the page offers to join again a séance the person was unregistered from.
+    mine = event_registrations_of([r.pk for r in registrations])
     sections = {role: [] for role in Role.values}
     for registration in registrations:
         session = registration.session
@@ -71,7 +72,8 @@ def session_list_for_user(user, *, viewer=None):
                 "event": event,
                 "dates": date_range(event.start, event.end, session.tzinfo),
                 "place": event.effective_place,
-                "registration": mine.get((registration.pk, event.pk)),
+                "registration": _active(mine.get((registration.pk, event.pk))),
+                "cancelled": _cancelled(mine.get((registration.pk, event.pk))),
                 "manual": event.registration_type == EventRegistrationType.MANUAL,
             }
             for event in events_by_session.get(session.pk, [])
@@ -88,6 +90,16 @@ def session_list_for_user(user, *, viewer=None):
             groups.append({"course": session.course, "rows": []})
         groups[-1]["rows"].append(row)
     return sections
+
+
+def _active(event_registration):
+    return (
+        event_registration if event_registration and event_registration.status != RegistrationStatus.CANCELLED else None
+    )
+
+
+def _cancelled(event_registration):
+    return bool(event_registration) and event_registration.status == RegistrationStatus.CANCELLED
 
 
 def event_registrations_of(registration_ids, *, active_only=False):
