@@ -7,6 +7,7 @@ every breadcrumb; a staff member without the role and a learner are refused.
 """
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -51,8 +52,6 @@ def _client(user):
 
 
 def _links(html):
-    import re
-
     return re.findall(r'href="([^"#]+)', html)
 
 
@@ -145,3 +144,27 @@ def test_issue15_item1_the_people_list_in_french(world):
     assert "Inscriptions par personne" in client.get(reverse("admin:index"), **fr).content.decode()
     html = client.get(reverse(PEOPLE_URL), {"q": "agnes"}, **fr).content.decode()
     assert "Rechercher par nom, identifiant ou adresse électronique" in html and "1 personne trouvée." in html
+
+
+def _crumbs(html):
+    start = html.index('class="breadcrumbs"')
+    block = html[start : html.index("</div>", start)]
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', block)
+
+
+def test_issue15_item5_the_same_breadcrumbs_on_the_page_the_picker_and_the_summary(world):
+    client, learner = _client(world["scoped"]), world["learner"]
+    page = client.get(reverse("admin:cursus_user_registrations", args=[learner.pk])).content.decode()
+    picker_url = reverse("admin:cursus_user_register", args=[learner.pk, Role.TRAINER])
+    picker = client.get(picker_url).content.decode()
+    summary = client.post(picker_url, {"session": [str(world["session"].pk)]}, follow=True)
+    assert summary.redirect_chain and "/summary/" in summary.redirect_chain[-1][0]
+    trail = [
+        ("/admin/", "Home"),
+        (reverse("admin:app_list", kwargs={"app_label": "cursus_xblock"}), "Training"),
+        (reverse(PEOPLE_URL), "Registrations by person"),
+    ]
+    person = (reverse("admin:cursus_user_registrations", args=[learner.pk]), "Agnès Béranger (agnes)")
+    assert _crumbs(page) == trail
+    assert _crumbs(picker) == [*trail, person]
+    assert _crumbs(summary.content.decode()) == [*trail, person]
