@@ -1,6 +1,8 @@
 """The per-user registrations page in the host's user admin (the seed): hook, page, actions, permissions."""
 
 import datetime
+import json
+import re
 
 import pytest
 from django.contrib import admin
@@ -18,6 +20,7 @@ from django.utils import timezone
 from cursus_xblock.admin.users import CursusUserAdminMixin, _compose, hook_user_admin
 from cursus_xblock.backends.groups import group_name
 from cursus_xblock.models import (
+    DocumentTemplate,
     EventRegistration,
     EventRegistrationType,
     IssuedDocument,
@@ -319,3 +322,18 @@ def test_issue15_item5_the_rejoin_button_in_french(admin_client, learner):
     url = reverse("admin:cursus_user_registrations", args=[learner.pk])
     page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Réinscrire à cette séance" in page and "Désinscrit·e" in page
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_issue15_item5_the_template_chooser_lists_the_administrators_language_first(admin_client, learner, language):
+    kinds = set(DocumentTemplate.objects.values_list("kind", flat=True))
+    assert {"fr", "en"} <= set(DocumentTemplate.objects.values_list("language", flat=True))  # the defaults
+    html = admin_client.get(
+        reverse("admin:cursus_user_registrations", args=[learner.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    data = json.loads(re.search(r'<script id="cursus-templates" type="application/json">(.*?)</script>', html).group(1))
+    assert set(data) == kinds
+    for choices in data.values():
+        languages = [choice["language"] for choice in choices]
+        assert languages == sorted(languages, key=lambda code: code != language), languages
+        assert choices[0]["language"] == language and choices[0]["default"]

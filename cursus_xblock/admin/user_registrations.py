@@ -120,7 +120,7 @@ class RegistrationViews:
             "person": person_name(user),
             "opts": opts,
             "sections": sections,
-            "templates": templates_by_kind(),
+            "templates": templates_by_kind(language=(translation.get_language() or "en").split("-")[0]),
             "strings": {
                 "invitation": interpolate(_("Invitation for %(person)s"), person=person_name(user)),
                 "certificate": interpolate(_("Certificate of attendance for %(person)s"), person=person_name(user)),
