@@ -337,3 +337,29 @@ def test_issue15_item5_the_template_chooser_lists_the_administrators_language_fi
         languages = [choice["language"] for choice in choices]
         assert languages == sorted(languages, key=lambda code: code != language), languages
         assert choices[0]["language"] == language and choices[0]["default"]
+
+
+def _button(html, registration, kind):
+    url = reverse("admin:cursus_user_document", args=[registration.user_id, registration.pk, kind])
+    return re.search(rf'<button[^>]*data-url="{re.escape(url)}"[^>]*>', html).group(0)
+
+
+def test_issue15_item5_document_buttons_are_disabled_with_the_reason(admin_client, learner):
+    upcoming = SessionFactory()
+    started = SessionFactory(start=timezone.now() - datetime.timedelta(hours=1))
+    full = SessionFactory(capacity=1, waiting_list_enabled=True)
+    service.register_users(session=full, users=[UserFactory()], role=Role.LEARNER)
+    for session in (upcoming, started, full):
+        service.register_users(session=session, users=[learner], role=Role.LEARNER)
+    mine = {r.session_id: r for r in Registration.objects.filter(user=learner)}
+    html = _page(admin_client, learner).content.decode()
+
+    certificate = _button(html, mine[upcoming.pk], "session_certificate")
+    assert 'aria-disabled="true"' in certificate
+    assert "A certificate of attendance can only be issued once the session or event has started." in certificate
+    assert 'aria-disabled="true"' not in _button(html, mine[upcoming.pk], "session_invitation")
+    assert 'aria-disabled="true"' not in _button(html, mine[started.pk], "session_certificate")
+    waiting = _button(html, mine[full.pk], "session_invitation")
+    assert 'aria-disabled="true"' in waiting and "Only a confirmed registration" in waiting
+    # the reason is also read out by screen readers, not only hovered
+    assert f'id="refused-certificate-{mine[upcoming.pk].pk}"' in html

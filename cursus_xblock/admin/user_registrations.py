@@ -102,6 +102,15 @@ class RegistrationViews:
     def page(self, request, object_id):
         user = self._user(request, object_id)
         listing = session_list_for_user(user, viewer=request.user)
+        now = timezone.now()
+        for groups in listing.values():
+            for group in groups:
+                for row in group["rows"]:
+                    # A button whose document cannot be made is disabled, saying why (not its preview).
+                    row["refusals"] = {
+                        kind: documents_service.refusal(kind=kind, registration=row["registration"], now=now)
+                        for kind in (DocumentKind.SESSION_INVITATION, DocumentKind.SESSION_CERTIFICATE)
+                    }
         sections = [
             {
                 "role": role,
@@ -132,7 +141,7 @@ class RegistrationViews:
             # The training section's people, not the host's user list (which needs ``auth.view_user``).
             "crumbs": people_crumbs(self.model_admin.admin_site.name),
             "max_reason": REASON_MAX_LENGTH,
-            "now": timezone.now(),  # a séance not held yet has its attendance « to come », not « unknown »
+            "now": now,  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
 
