@@ -363,3 +363,24 @@ def test_issue15_item5_document_buttons_are_disabled_with_the_reason(admin_clien
     assert 'aria-disabled="true"' in waiting and "Only a confirmed registration" in waiting
     # the reason is also read out by screen readers, not only hovered
     assert f'id="refused-certificate-{mine[upcoming.pk].pk}"' in html
+
+
+def test_issue15_item5_the_cancelled_registrations_on_demand(admin_client, learner, admin_user):
+    session = SessionFactory(name="Gestes et postures")
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    admin_client.post(
+        reverse("admin:cursus_user_unregister", args=[learner.pk, outcome.registration.pk]), {"reason": "Mutation"}
+    )
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+
+    hidden = admin_client.get(url).content.decode()
+    assert "?cancelled=1" in hidden and f'id="cancelled-{outcome.registration.pk}"' not in hidden
+    shown = admin_client.get(url, {"cancelled": "1"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    row = shown[shown.index(f'id="cancelled-{outcome.registration.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Gestes et postures" in row and "Mutation" in row and "Apprenant" in row
+    assert (admin_user.get_full_name() or admin_user.get_username()) in row
+    assert "Masquer les inscriptions annulées" in shown
+    assert (
+        Registration.objects.get(pk=outcome.registration.pk).status == RegistrationStatus.CANCELLED
+    )  # GET: nothing changed

@@ -23,7 +23,7 @@ from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors.documents import templates_by_kind
-from ..selectors.registrations import session_list_for_user
+from ..selectors.registrations import cancelled_registrations_of, session_list_for_user
 from ..services import documents as documents_service
 from ..services import event_registration as event_registration_service
 from ..services import registration as registration_service
@@ -141,6 +141,11 @@ class RegistrationViews:
             # The training section's people, not the host's user list (which needs ``auth.view_user``).
             "crumbs": people_crumbs(self.model_admin.admin_site.name),
             "max_reason": REASON_MAX_LENGTH,
+            # « Show the cancelled registrations »: a link (a GET that changes nothing), off by default.
+            "show_cancelled": request.GET.get("cancelled") == "1",
+            "cancelled": cancelled_registrations_of(user, viewer=request.user)
+            if request.GET.get("cancelled") == "1"
+            else None,
             "now": now,  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from cursus_xblock.models import Course, Organization, OrganizationManager, Registration, Role
+from cursus_xblock.services import registration as registration_service
 
 from ..factories import UserFactory
 from . import expect
@@ -59,6 +60,13 @@ def test_issue15_item1_a_training_manager_walks_from_the_index_to_a_registration
     page.get_by_role("link", name="Agnès Béranger (agnes)").click()
     expect(page.locator("#section-learner")).to_contain_text(seeded["ongoing"].name)
     expect(page.locator(".breadcrumbs")).to_contain_text(ENTRY[page_locale])
+    # The cancelled registrations, on demand (issue 15 item 5).
+    registration_service.unregister(
+        registration=Registration.objects.get(user=agnes, session=seeded["full"]), reason="Mutation"
+    )
+    page.locator("#section-cancelled a.button").click()
+    expect(page.locator("#section-cancelled tbody")).to_contain_text("Mutation")
+    look(page, shot, f"person-cancelled-{kind}")
 
     page.locator("#section-learner .cursus-register-button").click()
     results = page.locator("#cursus-picker-results > li")
