@@ -238,4 +238,4 @@ def test_two_organizations_and_a_manager_of_one(demo):
            JOIN django_content_type ct ON ct.id = p.content_type_id
            WHERE u.username = 'prevention'""",
     )
-    assert permissions == [("auth", "view_user")]
+    assert permissions == []  # issue 15 item 1: the role alone reaches people

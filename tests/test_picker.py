@@ -74,9 +74,9 @@ def test_the_picker_page_renders_with_the_panel_and_ok(admin_client, learner):
     assert 'id="cursus-picker-upcoming" checked' in page
     assert "cursus_xblock/admin/picker.js" in page and " defer" in page
     assert _url("user_register_sessions", learner.pk, "learner") in page
-    # breadcrumbs: Home › Users › the user › Registrations › Register as learner
-    assert reverse("admin:auth_user_changelist") in page
-    assert reverse("admin:auth_user_change", args=[learner.pk]) in page
+    # breadcrumbs: Home › Training › Registrations by person › the person › Register as learner
+    assert reverse("admin:cursus_people") in page
+    assert reverse("admin:cursus_user_registrations", args=[learner.pk]) in page
     assert "Register as learner" in page
 
 
@@ -539,3 +539,34 @@ def test_issue13_one_seat_count_in_the_picker_the_api_the_session_list_and_the_s
     assert api["seats_taken"] == taken
     assert item["seats_left"] == api["seats_left"] == 3 - taken
     assert f"{taken} / 3" in changelist.content.decode()
+
+
+def test_issue15_item5_the_picker_says_on_the_waiting_list_when_the_person_waits(admin_client, learner):
+    full = SessionFactory(capacity=1, waiting_list_enabled=True)
+    service.register_users(session=full, users=[UserFactory()], role=Role.LEARNER)
+    service.register_users(session=full, users=[learner], role=Role.LEARNER)
+    confirmed = SessionFactory()
+    service.register_users(session=confirmed, users=[learner], role=Role.LEARNER)
+    assert Registration.objects.get(user=learner, session=full).status == RegistrationStatus.WAITING
+
+    items = {item["id"]: item for item in _sessions(admin_client, learner)["items"]}
+    assert [b["label"] for b in items[full.pk]["badges"]][-1] == "On the waiting list"
+    assert items[full.pk]["unavailable"] == "On the waiting list" and not items[full.pk]["pickable"]
+    assert [b["label"] for b in items[confirmed.pk]["badges"]][-1] == "Already registered"
+    response = admin_client.get(_url("user_register_sessions", learner.pk, "learner"), HTTP_ACCEPT_LANGUAGE="fr")
+    french = {item["id"]: item for item in response.json()["items"]}
+    assert french[full.pk]["unavailable"] == "En liste d'attente"
+    assert french[confirmed.pk]["unavailable"] == "Déjà inscrit·e"
+
+
+def test_issue15_item5_one_sort_order_whatever_the_upcoming_box_says(admin_client, learner):
+    now = timezone.now()
+    later = SessionFactory(start=now + datetime.timedelta(days=20), end=now + datetime.timedelta(days=21))
+    sooner = SessionFactory(start=now + datetime.timedelta(days=2), end=now + datetime.timedelta(days=3))
+    past = SessionFactory(start=now - datetime.timedelta(days=30), end=now - datetime.timedelta(days=29))
+
+    upcoming = [item["id"] for item in _sessions(admin_client, learner)["items"]]
+    everything = [item["id"] for item in _sessions(admin_client, learner, upcoming="0")["items"]]
+
+    assert upcoming == [sooner.pk, later.pk]
+    assert everything == [past.pk, sooner.pk, later.pk]

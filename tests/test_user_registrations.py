@@ -1,6 +1,8 @@
 """The per-user registrations page in the host's user admin (the seed): hook, page, actions, permissions."""
 
 import datetime
+import json
+import re
 
 import pytest
 from django.contrib import admin
@@ -18,6 +20,7 @@ from django.utils import timezone
 from cursus_xblock.admin.users import CursusUserAdminMixin, _compose, hook_user_admin
 from cursus_xblock.backends.groups import group_name
 from cursus_xblock.models import (
+    DocumentTemplate,
     EventRegistration,
     EventRegistrationType,
     IssuedDocument,
@@ -26,6 +29,7 @@ from cursus_xblock.models import (
     RegistrationStatus,
     Role,
 )
+from cursus_xblock.services import event_registration as event_service
 from cursus_xblock.services import registration as service
 
 from .factories import EventFactory, SessionFactory, UserFactory
@@ -316,3 +320,96 @@ def test_issue14_item2_a_long_list_is_shown_a_page_at_a_time_with_working_button
     # Nonsense page numbers show the first or the last page, never an error.
     assert admin_client.get(url, {"learner_page": "x"}).content.decode().count('class="cursus-session-row"') == 20
     assert admin_client.get(url, {"learner_page": "99"}).content.decode().count('class="cursus-session-row"') == 10
+
+
+def test_issue15_item5_a_seance_the_person_was_unregistered_from_can_be_joined_again(admin_client, learner):
+    session = SessionFactory()
+    theory = EventFactory(session=session, name="Théorie", registration_type=EventRegistrationType.AUTO)
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    registration = outcome.registration
+    admin_client.post(
+        reverse("admin:cursus_user_event_unregister", args=[learner.pk, registration.pk, theory.pk]),
+        {"reason": "Indisponible"},
+    )
+    assert EventRegistration.objects.get(event=theory).status == RegistrationStatus.CANCELLED
+
+    register_url = reverse("admin:cursus_user_event_register", args=[learner.pk, registration.pk, theory.pk])
+    page = _page(admin_client, learner).content.decode()
+    assert f'action="{register_url}"' in page and "Register again to this event" in page
+    admin_client.post(register_url)
+    assert EventRegistration.objects.get(event=theory).status == RegistrationStatus.CONFIRMED
+    page = _page(admin_client, learner).content.decode()
+    assert "Register again to this event" not in page
+
+
+def test_issue15_item5_the_rejoin_button_in_french(admin_client, learner):
+    session = SessionFactory()
+    theory = EventFactory(session=session, registration_type=EventRegistrationType.AUTO)
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    event_registration = EventRegistration.objects.get(event=theory, registration=outcome.registration)
+    event_service.unregister_from_event(event_registration=event_registration, reason="Indisponible")
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Réinscrire à cette séance" in page and "Désinscrit·e" in page
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_issue15_item5_the_template_chooser_lists_the_administrators_language_first(admin_client, learner, language):
+    kinds = set(DocumentTemplate.objects.values_list("kind", flat=True))
+    assert {"fr", "en"} <= set(DocumentTemplate.objects.values_list("language", flat=True))  # the defaults
+    html = admin_client.get(
+        reverse("admin:cursus_user_registrations", args=[learner.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    data = json.loads(re.search(r'<script id="cursus-templates" type="application/json">(.*?)</script>', html).group(1))
+    assert set(data) == kinds
+    for choices in data.values():
+        languages = [choice["language"] for choice in choices]
+        assert languages == sorted(languages, key=lambda code: code != language), languages
+        assert choices[0]["language"] == language and choices[0]["default"]
+
+
+def _button(html, registration, kind):
+    url = reverse("admin:cursus_user_document", args=[registration.user_id, registration.pk, kind])
+    return re.search(rf'<button[^>]*data-url="{re.escape(url)}"[^>]*>', html).group(0)
+
+
+def test_issue15_item5_document_buttons_are_disabled_with_the_reason(admin_client, learner):
+    upcoming = SessionFactory()
+    started = SessionFactory(start=timezone.now() - datetime.timedelta(hours=1))
+    full = SessionFactory(capacity=1, waiting_list_enabled=True)
+    service.register_users(session=full, users=[UserFactory()], role=Role.LEARNER)
+    for session in (upcoming, started, full):
+        service.register_users(session=session, users=[learner], role=Role.LEARNER)
+    mine = {r.session_id: r for r in Registration.objects.filter(user=learner)}
+    html = _page(admin_client, learner).content.decode()
+
+    certificate = _button(html, mine[upcoming.pk], "session_certificate")
+    assert 'aria-disabled="true"' in certificate
+    assert "A certificate of attendance can only be issued once the session or event has started." in certificate
+    assert 'aria-disabled="true"' not in _button(html, mine[upcoming.pk], "session_invitation")
+    assert 'aria-disabled="true"' not in _button(html, mine[started.pk], "session_certificate")
+    waiting = _button(html, mine[full.pk], "session_invitation")
+    assert 'aria-disabled="true"' in waiting and "Only a confirmed registration" in waiting
+    # the reason is also read out by screen readers, not only hovered
+    assert f'id="refused-certificate-{mine[upcoming.pk].pk}"' in html
+
+
+def test_issue15_item5_the_cancelled_registrations_on_demand(admin_client, learner, admin_user):
+    session = SessionFactory(name="Gestes et postures")
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    admin_client.post(
+        reverse("admin:cursus_user_unregister", args=[learner.pk, outcome.registration.pk]), {"reason": "Mutation"}
+    )
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+
+    hidden = admin_client.get(url).content.decode()
+    assert "?cancelled=1" in hidden and f'id="cancelled-{outcome.registration.pk}"' not in hidden
+    shown = admin_client.get(url, {"cancelled": "1"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    row = shown[shown.index(f'id="cancelled-{outcome.registration.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Gestes et postures" in row and "Mutation" in row and "Apprenant" in row
+    assert (admin_user.get_full_name() or admin_user.get_username()) in row
+    assert "Masquer les inscriptions annulées" in shown
+    assert (
+        Registration.objects.get(pk=outcome.registration.pk).status == RegistrationStatus.CANCELLED
+    )  # GET: nothing changed

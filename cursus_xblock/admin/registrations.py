@@ -11,7 +11,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -65,6 +65,14 @@ class ReasonFormField(forms.CharField):
         return clean_reason("" if value is None else value)
 
 
+class PeopleAutocomplete(AutocompleteSelect):
+    """The person field searched through the training role's own autocomplete (``admin/people.py``):
+    the host's user autocomplete needs ``auth.view_user``, which a training manager need not hold."""
+
+    def get_url(self):
+        return reverse(f"{self.admin_site.name}:cursus_people_autocomplete")
+
+
 class RegisterForm(forms.Form):
     user = forms.ModelChoiceField(
         queryset=Registration._meta.get_field("user").remote_field.model.objects.all(), label=_("User")
@@ -79,7 +87,7 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        widgets = {"user": AutocompleteSelect, "sessions": AutocompleteSelectMultiple}
+        widgets = {"user": PeopleAutocomplete, "sessions": AutocompleteSelectMultiple}
         model_fields = {"user": "user", "sessions": "session"}
         for name, widget_class in widgets.items():
             field = self.fields[name]
@@ -105,9 +113,17 @@ def _report(model_admin, request, outcomes):
         model_admin.message_user(request, outcome.describe(), level)
 
 
+def _person_page(user, site_name):
+    try:
+        return reverse(f"{site_name}:cursus_user_registrations", args=[user.pk])
+    except NoReverseMatch:  # the host's user admin is not hooked
+        return None
+
+
 @admin.register(Registration)
 class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
     list_display = ("person", "session_name", "role", "status_display", "registered_at", "history_link")
+    list_display_links = ("session_name",)  # the person column links to the person's page
     list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "session", "registered_by")
     search_fields = (
@@ -134,7 +150,10 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("person"), ordering="user__last_name")
     def person(self, registration):
-        return person_name(registration.user)
+        # The person's registrations page, which the training role opens (not the user account).
+        url = _person_page(registration.user, self.admin_site.name)
+        name = person_name(registration.user)
+        return format_html('<a href="{}">{}</a>', url, name) if url else name
 
     @admin.display(description=_("session"), ordering="session__start")
     def session_name(self, registration):

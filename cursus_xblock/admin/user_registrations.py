@@ -23,13 +23,14 @@ from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors.documents import templates_by_kind
-from ..selectors.registrations import session_list_for_user
+from ..selectors.registrations import cancelled_registrations_of, session_list_for_user
 from ..services import documents as documents_service
 from ..services import event_registration as event_registration_service
 from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import Result
 from ..utils.dates import after_colon, interpolate
+from .people import people_crumbs
 from .registrations import NOT_UNREGISTERED, person_name
 
 UNREGISTERED = _("%(user)s was unregistered from %(session)s.")
@@ -149,6 +150,15 @@ class RegistrationViews:
         pages = {role: request.GET.get(f"{role}_page") for role in Role.values}
         listing = session_list_for_user(user, viewer=request.user, pages=pages)
         _add_action_urls(user, listing)
+        now = timezone.now()
+        for section in listing.values():
+            for group in section["courses"]:
+                for row in group["rows"]:
+                    # A button whose document cannot be made is disabled, saying why (not its preview).
+                    row["refusals"] = {
+                        kind: documents_service.refusal(kind=kind, registration=row["registration"], now=now)
+                        for kind in (DocumentKind.SESSION_INVITATION, DocumentKind.SESSION_CERTIFICATE)
+                    }
         sections = [
             {
                 "role": role,
@@ -169,7 +179,7 @@ class RegistrationViews:
             "person": person_name(user),
             "opts": opts,
             "sections": sections,
-            "templates": templates_by_kind(),
+            "templates": templates_by_kind(language=(translation.get_language() or "en").split("-")[0]),
             "strings": {
                 "invitation": interpolate(_("Invitation for %(person)s"), person=person_name(user)),
                 "certificate": interpolate(_("Certificate of attendance for %(person)s"), person=person_name(user)),
@@ -178,10 +188,15 @@ class RegistrationViews:
                 "default": str(_("default")),
                 "language": (translation.get_language() or "en").split("-")[0],
             },
-            "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
-            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            # The training section's people, not the host's user list (which needs ``auth.view_user``).
+            "crumbs": people_crumbs(self.model_admin.admin_site.name),
             "max_reason": REASON_MAX_LENGTH,
-            "now": timezone.now(),  # a séance not held yet has its attendance « to come », not « unknown »
+            # « Show the cancelled registrations »: a link (a GET that changes nothing), off by default.
+            "show_cancelled": request.GET.get("cancelled") == "1",
+            "cancelled": cancelled_registrations_of(user, viewer=request.user)
+            if request.GET.get("cancelled") == "1"
+            else None,
+            "now": now,  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
 

@@ -12,6 +12,7 @@ from .organizations import Organization, OrganizationManager, organization_for_w
 from .registrations import (
     EventRegistration,
     HistoryAction,
+    PersonRegistrations,
     Registration,
     RegistrationHistory,
     WorkspaceRoleLock,
@@ -50,6 +51,7 @@ __all__ = [
     "IssuedDocument",
     "Organization",
     "OrganizationManager",
+    "PersonRegistrations",
     "Registration",
     "RegistrationHistory",
     "RegistrationStatus",

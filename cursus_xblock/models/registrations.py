@@ -72,6 +72,21 @@ class Registration(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class PersonRegistrations(Registration):
+    """The admin index's « Registrations by person » entry (no table of its own).
+
+    The per-user page lives on the host's user admin, which a training manager without the host's
+    ``auth.view_user`` cannot browse; this proxy gives the training section a way to people that
+    the training role alone opens. No permissions of its own: the rule book decides.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("registrations by person")
+        verbose_name_plural = _("registrations by person")
+
+
 class EventRegistration(models.Model):
     """A session registration's presence at one event, with attendance.
 

@@ -3,10 +3,17 @@
 from ..models import DocumentKind, DocumentTemplate, IssuedDocument
 
 
-def templates_by_kind():
-    """{kind: [{id, name, language, default}]} for the document dialogs: one query."""
+def templates_by_kind(language=None):
+    """{kind: [{id, name, language, default}]} for the document dialogs: one query.
+
+    The templates in ``language`` (the administrator's) come first, the default one at the top:
+    a French administrator reads the French ones before the English ones.
+    """
     grouped = {}
-    for template in DocumentTemplate.objects.order_by("kind", "-is_default", "language", "name"):
+    found = DocumentTemplate.objects.order_by("kind", "-is_default", "language", "name")
+    if language:
+        found = sorted(found, key=lambda t: (t.kind, t.language.split("-")[0] != language))  # stable
+    for template in found:
         grouped.setdefault(template.kind, []).append(
             {
                 "id": template.pk,

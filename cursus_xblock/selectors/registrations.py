@@ -8,7 +8,9 @@ from ..models import (
     ACTIVE_STATUSES,
     EventRegistration,
     EventRegistrationType,
+    HistoryAction,
     Registration,
+    RegistrationHistory,
     RegistrationStatus,
     Role,
 )
@@ -76,7 +78,8 @@ def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
         )
     )
     events_by_session = events_of_sessions({r.session_id for r in registrations})
-    mine = event_registrations_of([r.pk for r in registrations], active_only=True)
+    # Cancelled ones too: the page offers to join again a séance the person was unregistered from.
+    mine = event_registrations_of([r.pk for r in registrations])
     sections = {role: {"page": page, "courses": []} for role, page in shown_pages.items()}
     for registration in registrations:
         session = registration.session
@@ -87,7 +90,8 @@ def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
                 "event": event,
                 "dates": date_range(event.start, event.end, session.tzinfo),
                 "place": event.effective_place,
-                "registration": mine.get((registration.pk, event.pk)),
+                "registration": _active(mine.get((registration.pk, event.pk))),
+                "cancelled": _cancelled(mine.get((registration.pk, event.pk))),
                 "manual": event.registration_type == EventRegistrationType.MANUAL,
             }
             for event in events_by_session.get(session.pk, [])
@@ -104,6 +108,36 @@ def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
             groups.append({"course": session.course, "rows": []})
         groups[-1]["rows"].append(row)
     return sections
+
+
+def cancelled_registrations_of(user, *, viewer=None):
+    """The user's cancelled registrations, the latest first, each with ``cancellation`` (its history
+    entry: when, by whom, why) and ``dates``: two queries. With ``viewer``, only those it manages."""
+    found = Registration.objects.filter(user=user, status=RegistrationStatus.CANCELLED)
+    if viewer is not None:
+        found = registrations_managed_by(viewer, found)
+    registrations = list(found.select_related("session__course").order_by("-updated_at", "-pk"))
+    entries = RegistrationHistory.objects.filter(
+        registration__in=registrations, action=HistoryAction.CANCELLED, event_registration__isnull=True
+    ).select_related("actor")
+    latest = {}
+    for entry in entries.order_by("created_at", "pk"):
+        latest[entry.registration_id] = entry
+    for registration in registrations:
+        registration.cancellation = latest.get(registration.pk)
+        session = registration.session
+        registration.dates = date_range(session.start, session.end, session.tzinfo)
+    return registrations
+
+
+def _active(event_registration):
+    return (
+        event_registration if event_registration and event_registration.status != RegistrationStatus.CANCELLED else None
+    )
+
+
+def _cancelled(event_registration):
+    return bool(event_registration) and event_registration.status == RegistrationStatus.CANCELLED
 
 
 def event_registrations_of(registration_ids, *, active_only=False):
@@ -204,6 +238,16 @@ def registered_in(user, role, session_ids):
         .values_list("session_id", flat=True)
     )
     return dict.fromkeys(found, 1)
+
+
+def waiting_in(user, role, session_ids):
+    """The ids of those of the sessions where the user waits in this role: one query."""
+    if not session_ids:
+        return set()
+    found = Registration.objects.filter(
+        user=user, role=role, status=RegistrationStatus.WAITING, session_id__in=session_ids
+    ).order_by()
+    return set(found.values_list("session_id", flat=True))
 
 
 def members_registered_in(group, role, session_ids):

@@ -10,8 +10,9 @@ from ...services.outcomes import Refusal
 from ...utils.dates import date_range
 
 
-def session_item(session, *, role, already_count, people, now):
-    """What the list and the selection panel show of a session (plain data); ``people``: how many are registered."""
+def session_item(session, *, role, already_count, people, now, waiting=False):
+    """What the list and the selection panel show of a session (plain data); ``people``: how many are
+    registered; ``waiting``: the one person is on its waiting list (« already registered » would be untrue)."""
     left = free_seats(session.capacity, session.seats_taken)
     full = left == 0
     already = bool(people) and already_count >= people
@@ -28,8 +29,9 @@ def session_item(session, *, role, already_count, people, now):
     elif session.has_started(now):
         badges.append({"label": _("In progress"), "tone": "info"})
     if already:
-        badges.append({"label": _("Already registered"), "tone": "quiet"})
-        unavailable = unavailable or _("Already registered")
+        label = _("On the waiting list") if waiting else _("Already registered")
+        badges.append({"label": label, "tone": "quiet"})
+        unavailable = unavailable or label
     elif already_count:
         badges.append(
             {

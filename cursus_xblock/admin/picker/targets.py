@@ -7,6 +7,7 @@ from ...models import Role
 from ...selectors import registrations as registration_selectors
 from ...services import registration as registration_service
 from ...utils.dates import interpolate
+from ..people import people_crumbs
 from ..registrations import person_name
 from .views import Picker
 
@@ -33,12 +34,12 @@ class UserPicker(Picker):
         except NoReverseMatch:
             return None
 
+    def root_crumbs(self):
+        # The training section's people, not the host's user list (which needs ``auth.view_user``).
+        return people_crumbs(self.admin_site.name)
+
     def back_links(self, user):
-        links = [(self.change_url(user), person_name(user))]
-        registrations = self.registrations_url(user)
-        if registrations:
-            links.append((registrations, _("Registrations")))
-        return links
+        return [(self.registrations_url(user) or self.change_url(user), person_name(user))]
 
     def back_url(self, user):
         return self.registrations_url(user) or self.change_url(user)
@@ -48,6 +49,9 @@ class UserPicker(Picker):
 
     def already(self, user, role, session_ids):
         return registration_selectors.registered_in(user, role, session_ids)
+
+    def waiting(self, user, role, session_ids):
+        return registration_selectors.waiting_in(user, role, session_ids)
 
     def register(self, request, user, role, sessions, reason):
         outcomes = registration_service.register(

@@ -141,6 +141,10 @@ class Picker:
         """{session id: how many of the people are already in it with this role} for the page's sessions."""
         raise NotImplementedError
 
+    def waiting(self, target, role, session_ids):
+        """The ids of the sessions where the (one) target waits: their badge says so."""
+        return set()
+
     def people_count(self, target):
         return 1
 
@@ -161,6 +165,10 @@ class Picker:
         opts = self.model_admin.opts
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
 
+    def root_crumbs(self):
+        """The breadcrumbs before the target's own."""
+        return [(self.changelist_url(), capfirst(self.model_admin.opts.verbose_name_plural))]
+
     def get_target(self, request, object_id, role=None):
         """The user or group, after the permission check; 404 for an unknown id or role."""
         request.current_app = self.admin_site.name
@@ -179,8 +187,7 @@ class Picker:
             "opts": self.model_admin.opts,
             "kind": self.kind,
             "target": target,
-            "crumbs": [(self.changelist_url(), capfirst(self.model_admin.opts.verbose_name_plural))]
-            + self.back_links(target),
+            "crumbs": self.root_crumbs() + self.back_links(target),
             **extra,
         }
 
@@ -242,6 +249,7 @@ class Picker:
             order = {pk: n for n, pk in enumerate(s.pk for s in sessions)}
             sessions.sort(key=lambda s: order[s.pk])
         already = self.already(target, role, [s.pk for s in sessions])
+        waiting = self.waiting(target, role, [s.pk for s in sessions])
         other_role = Role.TRAINER if role == Role.LEARNER else Role.LEARNER
         context = self.context(
             request,
@@ -260,7 +268,9 @@ class Picker:
             cancel_url=self.back_url(target),
             people=self.people_count(target),
             script_strings=SCRIPT_STRINGS,
-            initial_selection=[self.item(s, role, already.get(s.pk, 0), target, now) for s in sessions],
+            initial_selection=[
+                self.item(s, role, already.get(s.pk, 0), target, now, s.pk in waiting) for s in sessions
+            ],
             media=forms.Media(css={"all": ["admin/css/forms.css", "cursus_xblock/admin/picker.css"]}),
         )
         return TemplateResponse(request, "cursus_xblock/admin/picker.html", context)
@@ -280,13 +290,15 @@ class Picker:
             found = found.filter(course_id=int(course))
         upcoming = params.get("upcoming", "1") != "0"
         if upcoming:
-            found = found.upcoming(now).order_by("start", "pk")
-        else:  # the latest first: past sessions are usually looked for among the recent ones
-            found = found.order_by("-start", "-pk")
+            found = found.upcoming(now)
+        # One order, whatever the box says: ticking it only adds or removes rows, it does not
+        # turn the list around under the manager's eyes.
+        found = found.order_by("start", "pk")
         paginator = BoundedPaginator(session_selectors.listed(found), PER_PAGE, count_queryset=found, limit=COUNT_LIMIT)
         page = paginator.get_page(params.get("page"))
         sessions = list(page.object_list)
         already = self.already(target, role, [s.pk for s in sessions])
+        waiting = self.waiting(target, role, [s.pk for s in sessions])
         total = paginator.count
         if paginator.capped:
             total_label = _("More than %(count)s sessions: refine the search.") % {
@@ -298,7 +310,7 @@ class Picker:
             }
         return JsonResponse(
             {
-                "items": [self.item(s, role, already.get(s.pk, 0), target, now) for s in sessions],
+                "items": [self.item(s, role, already.get(s.pk, 0), target, now, s.pk in waiting) for s in sessions],
                 "page": page.number,
                 "num_pages": paginator.num_pages,
                 "has_next": page.has_next(),
@@ -310,9 +322,16 @@ class Picker:
             }
         )
 
-    def item(self, session, role, already_count, target, now):
+    def item(self, session, role, already_count, target, now, waiting=False):
         """What the list and the selection panel show of a session (plain data)."""
-        return session_item(session, role=role, already_count=already_count, people=self.people_count(target), now=now)
+        return session_item(
+            session,
+            role=role,
+            already_count=already_count,
+            people=self.people_count(target),
+            now=now,
+            waiting=waiting,
+        )
 
     def summary_view(self, request, object_id, token):
         if request.method not in ("GET", "HEAD"):

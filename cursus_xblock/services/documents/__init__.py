@@ -21,7 +21,7 @@ from .batches import (
     request_session_zip,
     stale_after,
 )
-from .issuing import issue, preview
+from .issuing import issue, preview, refusal
 from .mail import calendar_for, email_document, send_cancellation
 from .records import read_content, site_url, snapshot_dates, verification_url, verify
 from .templates import default_template, template_save
@@ -46,6 +46,7 @@ __all__ = [
     "issue",
     "issue_zip",
     "preview",
+    "refusal",
     "read_content",
     "request_session_zip",
     "selection_download",

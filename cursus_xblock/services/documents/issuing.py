@@ -117,6 +117,23 @@ def preview(*, kind, registration, event=None, template=None):
     return document
 
 
+def refusal(*, kind, registration, now=None):
+    """Why this session document cannot be made now (a sentence), or "": the generator's own rules.
+
+    The per-user page disables a button with this reason instead of letting its preview say it.
+    Session documents only (an event's would cost a query per séance); no query unless a minimum
+    attendance is set for certificates.
+    """
+    generator = get_generator(DocumentKind(kind))
+    if generator.needs_event:
+        return ""
+    try:
+        generator.check(registration=registration, now=now or timezone.now())
+    except DocumentRefused as exc:
+        return str(exc.message)
+    return ""
+
+
 def _user_language(user):
     return getattr(user, "preferred_language", "") or None
 

@@ -95,7 +95,8 @@
 
   page.addEventListener("click", (event) => {
     const button = event.target.closest(".cursus-action");
-    if (!button) return;
+    // A document that cannot be made: the button says why (title, description), nothing opens.
+    if (!button || button.getAttribute("aria-disabled") === "true") return;
     if (button.dataset.action === "document") openDocument(button);
     else if (button.dataset.action === "unregister") openUnregister(button);
   });

@@ -56,8 +56,8 @@ ADMIN = {"username": "admin", "password": "admin", "first_name": "Hélène", "la
 MANAGER = {"username": "gestionnaire", "password": "gestionnaire", "first_name": "Gérard", "last_name": "Gestionnaire"}
 #: The one learner who can sign in (at /accounts/login/, not staff): registers in the XBlock workbench.
 LEARNER = {"username": "apprenant", "password": "apprenant", "first_name": "Anaïs", "last_name": "Apprenant"}
-#: A training manager of one organization only (PREV): staff, the role, and the host's view_user to reach
-#: people's registrations from the user list; no cursus_xblock model permission.
+#: A training manager of one organization only (PREV): staff and the role, no permission at all (people are
+#: reached through « Inscriptions par personne », not the host's user list).
 ORGANIZATION_MANAGER = {
     "username": "prevention",
     "password": "prevention",
@@ -492,8 +492,7 @@ class Command(BaseCommand):
                 course.save(update_fields=["organization"])
         manager = self._account(ORGANIZATION_MANAGER, is_staff=True)
         OrganizationManager.objects.get_or_create(user=manager, organization=organizations[ORGANIZATIONS[0][0]])
-        view_user = Permission.objects.get(content_type__app_label="auth", codename="view_user")
-        manager.user_permissions.set([view_user])
+        manager.user_permissions.clear()
 
     def _learner(self):
         return self._account(LEARNER)
