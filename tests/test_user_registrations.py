@@ -3,6 +3,7 @@
 import datetime
 import json
 import re
+import zoneinfo
 
 import pytest
 from django.contrib import admin
@@ -413,3 +414,18 @@ def test_issue15_item5_the_cancelled_registrations_on_demand(admin_client, learn
     assert (
         Registration.objects.get(pk=outcome.registration.pk).status == RegistrationStatus.CANCELLED
     )  # GET: nothing changed
+
+
+def test_issue15_item5_compact_dates_in_the_narrow_trainer_table(admin_client, learner):
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    start = datetime.datetime(timezone.now().year + 1, 10, 29, 8, 30, tzinfo=paris)
+    session = SessionFactory(start=start, end=start.replace(day=30, hour=17))
+    service.register(user=learner, sessions=[session], role=Role.TRAINER)
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    trainer = page.split('id="section-trainer"')[1]
+    year = start.year
+    assert f">29–30/10/{year}, 08:30–17:30<" in trainer
+    # The full range, zone named, stays one hover away.
+    assert f'title="29/10/{year} 08:30 – 30/10/{year} 17:30 (heure de Paris)"' in trainer

@@ -15,7 +15,7 @@ from ..models import (
     Role,
 )
 from ..permissions import registrations_managed_by
-from ..utils.dates import date_range
+from ..utils.dates import compact_date_range, date_range
 from .documents import documents_of
 from .sessions import events_of_sessions, seats_taken_of
 
@@ -89,6 +89,7 @@ def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
             {
                 "event": event,
                 "dates": date_range(event.start, event.end, session.tzinfo),
+                "compact_dates": compact_date_range(event.start, event.end, session.tzinfo),
                 "place": event.effective_place,
                 "registration": _active(mine.get((registration.pk, event.pk))),
                 "cancelled": _cancelled(mine.get((registration.pk, event.pk))),
@@ -100,6 +101,7 @@ def session_list_for_user(user, *, viewer=None, pages=None, per_page=PER_PAGE):
             "registration": registration,
             "session": session,
             "dates": date_range(session.start, session.end, session.tzinfo),
+            "compact_dates": compact_date_range(session.start, session.end, session.tzinfo),
             "position": registration.waiting_ahead + 1 if registration.status == RegistrationStatus.WAITING else None,
             "events": events,
         }

@@ -83,6 +83,27 @@ def date_range(start, end, tz):
     return f"{first} – {last} ({zone_name(tz)})"
 
 
+def compact_date_range(start, end, tz):
+    """« 29–30/10/2026, 08:30–17:30 »: for narrow tables; what both dates share is written once.
+
+    The dates are the locale's short format (« 10/29–30/2026 » in English), compared part by part,
+    so only the parts that differ are repeated around the dash.
+    """
+    start, end = local(start, tz), local(end, tz)
+    first = re.findall(r"\d+|\D+", formats.date_format(start, "SHORT_DATE_FORMAT"))
+    last = re.findall(r"\d+|\D+", formats.date_format(end, "SHORT_DATE_FORMAT"))
+    if first == last:
+        days = "".join(first)
+    elif len(first) != len(last):
+        days = f"{''.join(first)}–{''.join(last)}"
+    else:
+        differ = [i for i, (a, b) in enumerate(zip(first, last, strict=True)) if a != b]
+        low, high = differ[0], differ[-1] + 1
+        days = f"{''.join(first[:low])}{''.join(first[low:high])}–{''.join(last[low:high])}{''.join(first[high:])}"
+    hours = f"{formats.time_format(start, 'TIME_FORMAT')}–{formats.time_format(end, 'TIME_FORMAT')}"
+    return f"{days}, {hours}"
+
+
 def long_date_range(start, end, tz):
     """« 12 December 2026, 09:00 – 17:30 (Paris time) »: for learners, who read dates in words."""
     start, end = local(start, tz), local(end, tz)
