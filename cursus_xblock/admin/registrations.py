@@ -26,6 +26,7 @@ from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
 from ..utils.dates import after_colon, interpolate
+from .imports import ImportRegistrationsMixin
 from .scoping import OrganizationScopedAdminMixin
 
 NOT_UNREGISTERED = _("%(user)s could not be unregistered from %(session)s: %(reason)s")
@@ -106,7 +107,8 @@ def _report(model_admin, request, outcomes):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
+class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admin.ModelAdmin):
+    change_list_template = "cursus_xblock/admin/registration_change_list.html"
     list_display = ("person", "session_name", "role", "status_display", "registered_at", "history_link")
     list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "session", "registered_by")

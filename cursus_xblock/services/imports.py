@@ -412,9 +412,14 @@ def _set_outcome(row, outcome):
 
 def report_csv(rows):
     """The per-row report as CSV text (UTF-8 with a BOM, ``;``: what a spreadsheet opens as is)."""
+    return report_csv_of_lists(row.as_list() for row in rows)
+
+
+def report_csv_of_lists(rows):
+    """``report_csv`` of rows already turned into lists (``ImportRow.as_list``)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow([str(name) for name in REPORT_HEADER])
-    writer.writerows(row.as_list() for row in rows)
+    writer.writerows(rows)
     return buffer.getvalue()
