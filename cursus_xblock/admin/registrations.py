@@ -26,6 +26,7 @@ from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
 from ..utils.dates import after_colon, interpolate
+from .exports import export_registrations_csv, export_registrations_xlsx
 from .imports import ImportRegistrationsMixin
 from .scoping import OrganizationScopedAdminMixin
 
@@ -129,6 +130,8 @@ class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admi
         "email_invitations",
         "download_invitations",
         "download_certificates",
+        export_registrations_csv,
+        export_registrations_xlsx,
     ]
 
     def get_queryset(self, request):
