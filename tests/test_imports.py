@@ -177,3 +177,20 @@ def test_command_dry_run_then_apply(world):
     assert Registration.objects.filter(registered_by=world["manager"]).count() == 3
     with pytest.raises(CommandError, match="not a training manager"):
         call_command("cursus_import_registrations", path, "--actor", "alice", stdout=io.StringIO())
+
+
+def test_people_by_username_with_at_sign_or_by_a_shared_e_mail(world):
+    UserFactory(username="jean@rh", email="jean@example.org")
+    UserFactory(username="twin1", email="twins@example.org")
+    UserFactory(username="twin2", email="Twins@example.org")
+    content = (
+        "courriel;session;rôle\n"
+        "jean@rh;IMP-VALID;apprenant\nJEAN@example.org;IMP-OPEN;learner\ntwins@example.org;IMP-VALID;learner\n"
+    )
+    rows = imports.plan(imports.parse(content.encode()), actor=world["site"]).rows
+    assert [(row.result, row.user and row.user.username) for row in rows] == [
+        (RowResult.PENDING, "jean@rh"),
+        (RowResult.REGISTERED, "jean@rh"),
+        (RowResult.UNKNOWN_PERSON, None),
+    ]
+    assert str(rows[2].message) == "Several people have this e-mail address: use the username."

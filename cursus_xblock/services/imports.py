@@ -270,7 +270,7 @@ def plan(rows, *, actor=None):
 def _resolve(rows, actor):
     """People, sessions and roles of the rows, in a few queries; errors set on the rows."""
     User = get_user_model()
-    names = {row.person for row in rows if row.person and "@" not in row.person}
+    names = {row.person for row in rows if row.person}
     emails = {row.person.lower() for row in rows if "@" in row.person}
     by_name = {u.get_username(): u for u in User._default_manager.filter(username__in=names)} if names else {}
     by_email = {}
@@ -285,15 +285,15 @@ def _resolve(rows, actor):
         if not (row.person and row.session_code and row.role_text):
             row.result, row.message = RowResult.INCOMPLETE, _("The person, the session and the role are required.")
             continue
-        if "@" in row.person:
+        # A username first (Django allows "@" in them), then an e-mail address.
+        row.user = by_name.get(row.person)
+        if row.user is None and "@" in row.person:
             found = by_email.get(row.person.lower(), [])
             row.user = found[0] if len(found) == 1 else None
             if len(found) > 1:
                 row.result = RowResult.UNKNOWN_PERSON
                 row.message = _("Several people have this e-mail address: use the username.")
                 continue
-        else:
-            row.user = by_name.get(row.person)
         if row.user is None:
             row.result = RowResult.UNKNOWN_PERSON
             row.message = _("No person has this username or e-mail address.")
