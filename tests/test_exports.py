@@ -199,3 +199,15 @@ def test_an_export_streams_in_bounded_memory(db):
     # Four times the rows, not four times the memory: one chunk of rows at a time (measured here:
     # 2.24 MB at 10,000 rows, 2.25 MB at 20,000, 2.28 MB at 40,000).
     assert large_peak < 1.3 * small_peak, (small_peak, large_peak)
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(world):
+    anne = world["people"]["anne"]
+    anne.first_name, anne.last_name = '=HYPERLINK("http://evil")', ""
+    anne.save()
+    table = read_csv(b"".join(act(world["manager"], "registration", "export_registrations_csv").streaming_content))
+    assert {row[1]: row[0] for row in table[1:]}["anne"] == '\'=HYPERLINK("http://evil")'
+    response = act(world["manager"], "registration", "export_registrations_xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cell = next(row[0] for row in sheet.iter_rows() if row[1].value == "anne")
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil")', "s")

@@ -11,11 +11,16 @@ import tempfile
 
 from django.utils import timezone
 
+#: A text cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _text(value):
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.isoformat()
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    # A person's name is typed by that person: "=HYPERLINK(…)" must stay text.
+    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
 
 
 class _Line:
@@ -33,11 +38,21 @@ def csv_chunks(header, rows):
         yield writer.writerow([_text(value) for value in row]).encode()
 
 
-def _cell(value):
+def _cell(sheet, value):
     if isinstance(value, datetime.datetime):
         # Excel has no time zones: the local time of the site, as the CSV shows it.
         return timezone.make_naive(value) if timezone.is_aware(value) else value
-    return "" if value is None else value if isinstance(value, (int, float)) else str(value)
+    if value is None or isinstance(value, (int, float)):
+        return "" if value is None else value
+    value = str(value)
+    if value.startswith("="):
+        # openpyxl writes a string starting with "=" as a formula: keep it text.
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def xlsx_file(header, rows, title="Export"):
@@ -48,7 +63,7 @@ def xlsx_file(header, rows, title="Export"):
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([str(name) for name in header])
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([_cell(sheet, value) for value in row])
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
