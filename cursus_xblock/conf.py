@@ -59,6 +59,10 @@ DEFAULTS = {
     # Seconds a template may take to render, and its PDF to be made (by a worker process killed
     # when it overruns). 0: no limit, and WeasyPrint runs in the calling process.
     "RENDER_TIMEOUT": 30,
+    # Largest registrations file (bytes) and most rows an import reads; past them the file is refused
+    # whole. Larger files would need a background job, which the import does not have yet.
+    "IMPORT_MAX_BYTES": 5_000_000,
+    "IMPORT_MAX_ROWS": 10_000,
 }
 
 

@@ -31,6 +31,7 @@ from ..models import (
     IssuedDocument,
 )
 from ..services import documents as documents_service
+from .exports import export_documents_csv, export_documents_xlsx
 from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
 from .scoping import OrganizationScopedAdminMixin
@@ -225,6 +226,7 @@ class IssuedDocumentAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admi
     list_display = ("issued", "holder_name", "kind_and_template", "session", "verification", "download")
     list_filter = ("kind",)
     list_select_related = ("registration__session", "event", "template_version", "issued_by")
+    actions = (export_documents_csv, export_documents_xlsx)
     search_fields = ("holder_name", "verification_code", "registration__session__code")
     date_hierarchy = "issued_at"
     fields = (

@@ -26,6 +26,8 @@ from ..services import registration as registration_service
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
 from ..utils.dates import after_colon, interpolate
+from .exports import export_registrations_csv, export_registrations_xlsx
+from .imports import ImportRegistrationsMixin
 from .scoping import OrganizationScopedAdminMixin
 
 NOT_UNREGISTERED = _("%(user)s could not be unregistered from %(session)s: %(reason)s")
@@ -121,7 +123,8 @@ def _person_page(user, site_name):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
+class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admin.ModelAdmin):
+    change_list_template = "cursus_xblock/admin/registration_change_list.html"
     list_display = ("person", "session_name", "role", "status_display", "registered_at", "history_link")
     list_display_links = ("session_name",)  # the person column links to the person's page
     list_filter = ("role", "status", ("session__course", admin.RelatedOnlyFieldListFilter))
@@ -143,6 +146,8 @@ class RegistrationAdmin(ManageRegistrationsMixin, admin.ModelAdmin):
         "email_invitations",
         "download_invitations",
         "download_certificates",
+        export_registrations_csv,
+        export_registrations_xlsx,
     ]
 
     def get_queryset(self, request):

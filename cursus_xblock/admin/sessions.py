@@ -22,6 +22,7 @@ from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..utils.dates import date_range
+from .exports import export_roster_csv, export_roster_xlsx
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
@@ -77,7 +78,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     autocomplete_fields = ("course",)
     inlines = [EventInline]
     readonly_fields = ("registrations_summary",)
-    actions = ("issue_certificates_zip", "issue_invitations_zip")
+    actions = ("issue_certificates_zip", "issue_invitations_zip", export_roster_csv, export_roster_xlsx)
     fieldsets = (
         (None, {"fields": ("course", "code", "name", "description", "status")}),
         (_("When and where"), {"fields": ("start", "end", "time_zone", "place")}),

@@ -1,0 +1,126 @@
+"""The registrations import page: upload → dry run (the report of every row) → apply → report as CSV.
+
+Between the dry run and the apply the file's rows travel in a signed form field, not in the session
+or on disk: the apply plans them again against the database of that moment, so what it does is the
+report the manager has just read unless someone registered people in between. The reports (of the
+dry run or of the apply) are downloaded the same way.
+"""
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from ..conf import settings
+from ..services import imports
+from ..utils.dates import interpolate
+
+SALT = "cursus_xblock.imports"
+#: A dry run older than this is read again from the file.
+TOKEN_MAX_AGE = 3600
+BAD_TOKEN = _("This dry run has expired: upload the file again.")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or Windows-1252, separated by ; or ,) or XLSX, with the columns: username or e-mail, "
+            "session code, role (learner or trainer), and optionally a reason. The first row names the columns, "
+            "in French or English."
+        ),
+    )
+
+
+class ImportRegistrationsMixin:
+    """Adds the import page to the registrations admin (needs ``has_manage_registrations_permission``)."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
+            path(
+                "import/report/",
+                self.admin_site.admin_view(require_POST(self.import_report_view)),
+                name="%s_%s_import_report" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def _check_import_permission(self, request):
+        if not self.has_manage_registrations_permission(request):
+            raise PermissionDenied
+
+    def import_view(self, request):
+        """GET: the upload form; POST a file: the dry run; POST ``apply``: the registrations."""
+        self._check_import_permission(request)
+        context = {"form": UploadForm(), "result": None, "error": ""}
+        if request.method == "POST" and "apply" in request.POST:
+            context.update(self._apply(request))
+        elif request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            context["form"] = form
+            if form.is_valid():
+                context.update(self._dry_run(request, form.cleaned_data["file"]))
+        if context["result"] is not None:
+            rows = [row.as_list() for row in context["result"].rows]
+            context["report_token"] = signing.dumps(rows, salt=SALT + ".report", compress=True)
+        return TemplateResponse(
+            request,
+            "cursus_xblock/admin/import_registrations.html",
+            {
+                **self.admin_site.each_context(request),
+                **context,
+                "title": _("Import registrations"),
+                "opts": self.model._meta,
+                "has_view_permission": self.has_view_permission(request),
+                "report_url": reverse("admin:%s_%s_import_report" % (self.opts.app_label, self.opts.model_name)),
+            },
+        )
+
+    def _dry_run(self, request, upload):
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            return {
+                "error": interpolate(gettext("The file is larger than %(size)s bytes."), size=settings.IMPORT_MAX_BYTES)
+            }
+        try:
+            rows = imports.parse(upload.read(), upload.name)
+        except imports.ImportFileError as exc:
+            return {"error": exc.message}
+        result = imports.plan(rows, actor=request.user)
+        raw = [[r.line, r.person, r.session_code, r.role_text, r.reason] for r in rows]
+        token = signing.dumps({"user": request.user.pk, "rows": raw}, salt=SALT, compress=True)
+        return {"result": result, "token": token, "file_name": upload.name}
+
+    def _apply(self, request):
+        try:
+            data = signing.loads(request.POST.get("token", ""), salt=SALT, max_age=TOKEN_MAX_AGE)
+        except signing.BadSignature:
+            return {"error": BAD_TOKEN}
+        if data.get("user") != request.user.pk:
+            return {"error": BAD_TOKEN}
+        rows = [imports.ImportRow(*values) for values in data["rows"]]
+        allow_errors = request.POST.get("allow_errors") == "on"
+        try:
+            result = imports.apply(rows, actor=request.user, allow_errors=allow_errors)
+        except imports.ImportHasErrors as exc:
+            # ``apply`` planned the rows before refusing: show that report again, with the choice.
+            return {"error": str(exc), "result": imports.ImportPlan(rows=rows), "token": request.POST["token"]}
+        return {"result": result}
+
+    def import_report_view(self, request):
+        """The report just shown, as CSV (changes nothing)."""
+        self._check_import_permission(request)
+        try:
+            rows = signing.loads(request.POST.get("report", ""), salt=SALT + ".report", max_age=TOKEN_MAX_AGE)
+        except signing.BadSignature as exc:
+            raise PermissionDenied from exc
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="import-report.csv"'
+        response.write(imports.report_csv_of_lists(rows))
+        return response
