@@ -199,9 +199,9 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
         ]
         return format_html(
             '{rates} — <a href="{url}">{label}</a>',
-            rates=" · ".join(rates) if rates else _("No séance has started yet."),
+            rates=" · ".join(rates) if rates else _("No event has started yet."),
             url=reverse("admin:cursus_xblock_session_attendance", args=[session.pk]),
-            label=_("Take the roll call (learners × séances)"),
+            label=_("Take the roll call (learners × events)"),
         )
 
     def save_model(self, request, obj, form, change):
