@@ -97,7 +97,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
                 )
             },
         ),
-        (_("Attendance"), {"fields": ("attendance_summary",)}),
+        (_("Attendance"), {"fields": ("certificate_min_attendance", "attendance_summary")}),
     )
 
     def get_urls(self):
