@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from ..models import Attendance, EventRegistration, Registration, RegistrationStatus, Role
+from ..models import Attendance, Event, EventRegistration, Registration, RegistrationStatus, Role
 
 
 @dataclass
@@ -60,31 +60,48 @@ def _seconds(event):
     return (event.end - event.start).total_seconds()
 
 
-def learners(session):
-    return (
-        Registration.objects.filter(session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED)
+def attendance_grid(session, now=None):
+    """Every confirmed learner × every séance; a cell is None where the learner is not registered."""
+    return attendance_grids([session], now=now)[session.pk]
+
+
+def attendance_grids(sessions, now=None):
+    """``attendance_grid`` of several sessions in three queries (the XBlock lists a trainer's sessions)."""
+    now = now or timezone.now()
+    sessions = {s.pk: s for s in sessions}
+    grids = {pk: Grid(session=s, columns=[], rows=[]) for pk, s in sessions.items()}
+    index = {}  # event id: (grid, column index)
+    for event in Event.objects.filter(session_id__in=list(sessions)).order_by("start", "pk"):
+        grid = grids[event.session_id]
+        event.session = sessions[event.session_id]
+        index[event.pk] = (grid, len(grid.columns))
+        grid.columns.append(Column(event=event, started=event.start <= now))
+    by_registration = {}
+    registrations = (
+        Registration.objects.filter(
+            session_id__in=list(sessions), role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
+        )
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username", "pk")
     )
-
-
-def attendance_grid(session, now=None):
-    """Every confirmed learner × every séance; a cell is None where the learner is not registered."""
-    now = now or timezone.now()
-    columns = [Column(event=e, started=e.start <= now) for e in session.events.order_by("start", "pk")]
-    index = {c.event.pk: i for i, c in enumerate(columns)}
-    rows = [Row(registration=r, cells=[None] * len(columns)) for r in learners(session)]
-    by_registration = {row.registration.pk: row for row in rows}
+    for registration in registrations:
+        grid = grids[registration.session_id]
+        row = Row(registration=registration, cells=[None] * len(grid.columns))
+        grid.rows.append(row)
+        by_registration[registration.pk] = row
     cells = EventRegistration.objects.filter(
-        registration__in=[row.registration.pk for row in rows],
-        event__session=session,
+        registration__session_id__in=list(sessions),
+        registration__role=Role.LEARNER,
+        registration__status=RegistrationStatus.CONFIRMED,
         status=RegistrationStatus.CONFIRMED,
     )
     for cell in cells:
-        row, i = by_registration[cell.registration_id], index[cell.event_id]
-        column = columns[i]
-        cell.registration = row.registration
-        cell.event = column.event
+        row = by_registration.get(cell.registration_id)
+        if row is None or cell.event_id not in index:
+            continue
+        grid, i = index[cell.event_id]
+        column = grid.columns[i]
+        cell.registration, cell.event = row.registration, column.event
         row.cells[i] = cell
         row.seconds += _seconds(column.event)
         column.counted += 1
@@ -94,7 +111,7 @@ def attendance_grid(session, now=None):
         if cell.attendance == Attendance.PRESENT:
             row.attended_seconds += _seconds(column.event)
             column.present += 1
-    return Grid(session=session, columns=columns, rows=rows)
+    return grids
 
 
 def event_roll(event):
