@@ -21,7 +21,8 @@ DEFAULTS = {
     "GROUP_NAME_TEMPLATE": "cursus:{workspace}:{role}",
     # Promote waiting learners after the session has started (off: a late seat stays empty).
     "PROMOTE_AFTER_START": False,
-    # Minimum attendance rate (percent of the hours of the person's events) for a certificate.
+    # Minimum attendance rate (percent of the hours of the person's events) for a certificate, unless
+    # the course or the session sets its own.
     "CERTIFICATE_MIN_ATTENDANCE": 0,
     # Replace or add document generators: {kind: "dotted.path.Generator"} (after entry points).
     "DOCUMENT_GENERATORS": {},

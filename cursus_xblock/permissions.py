@@ -193,3 +193,22 @@ def _registrations():
     from .models import Registration
 
     return Registration.objects.all()
+
+
+# --- attendance ----------------------------------------------------------------------------------
+
+
+def trains(user, session):
+    """A confirmed trainer of this session (who may take its roll call without managing it)."""
+    from .models import Registration, RegistrationStatus, Role
+
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return Registration.objects.filter(
+        session_id=session.pk, user_id=user.pk, role=Role.TRAINER, status=RegistrationStatus.CONFIRMED
+    ).exists()
+
+
+def takes_attendance(user, session):
+    """Who records a session's attendance: its training managers and its confirmed trainers."""
+    return manages(user, session) or trains(user, session)

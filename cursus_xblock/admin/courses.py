@@ -101,6 +101,7 @@ class CourseAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        (_("Attendance"), {"fields": ("certificate_min_attendance",)}),
     )
 
     def get_queryset(self, request):

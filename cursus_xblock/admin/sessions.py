@@ -18,10 +18,12 @@ from .. import permissions
 from ..backends import get_backend
 from ..models import Course, Event, Session
 from ..models.documents import DocumentKind
+from ..selectors.attendance import attendance_grid
 from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..utils.dates import date_range
+from .attendance import attendance_urls
 from .exports import export_roster_csv, export_roster_xlsx
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
@@ -77,7 +79,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     date_hierarchy = "start"
     autocomplete_fields = ("course",)
     inlines = [EventInline]
-    readonly_fields = ("registrations_summary",)
+    readonly_fields = ("registrations_summary", "attendance_summary")
     actions = ("issue_certificates_zip", "issue_invitations_zip", export_roster_csv, export_roster_xlsx)
     fieldsets = (
         (None, {"fields": ("course", "code", "name", "description", "status")}),
@@ -96,7 +98,11 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
                 )
             },
         ),
+        (_("Attendance"), {"fields": ("certificate_min_attendance", "attendance_summary")}),
     )
+
+    def get_urls(self):
+        return [*attendance_urls(self), *super().get_urls()]
 
     def get_queryset(self, request):
         return with_registration_counts(super().get_queryset(request))
@@ -178,6 +184,25 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
             list_label=_("See the registrations"),
             history_url=history_url,
             history_label=_("See the history"),
+        )
+
+    @admin.display(description=_("attendance rates"))
+    def attendance_summary(self, session):
+        """The rate of each séance held, and the way to the roll-call grid (rates per learner there)."""
+        if session.pk is None:
+            return "—"
+        grid = attendance_grid(session)
+        labelled = _("%(label)s: %(value)s")
+        rates = [
+            labelled % {"label": c.event.name, "value": "—" if c.rate is None else f"{c.rate} %"}
+            for c in grid.columns
+            if c.started
+        ]
+        return format_html(
+            '{rates} — <a href="{url}">{label}</a>',
+            rates=" · ".join(rates) if rates else _("No event has started yet."),
+            url=reverse("admin:cursus_xblock_session_attendance", args=[session.pk]),
+            label=_("Take the roll call (learners × events)"),
         )
 
     def save_model(self, request, obj, form, change):

@@ -24,6 +24,7 @@ def page_example(name, item):
 # --- catalogue --------------------------------------------------------------------------------------
 
 SESSION_ID = OpenApiExample("A session", value=12)
+EVENT_ID = OpenApiExample("A séance", value=40)
 
 COURSE = {
     "id": 3,
@@ -269,3 +270,74 @@ VERIFICATION = [
         response_only=True,
     )
 ]
+
+
+# --- attendance ----------------------------------------------------------------------------------
+
+LEARNER_ATTENDANCE = {
+    "registration": 57,
+    "username": "eloise.lefevre",
+    "full_name": "Éloïse Lefèvre",
+    "state": "present",
+    "recorded_by": "formatrice",
+    "recorded_at": "2026-06-08T07:12:00Z",
+}
+ROLL = {
+    "event": {
+        "id": 40,
+        "name": "Jour 1 — les gestes",
+        "start": "2026-06-08T07:00:00Z",
+        "end": "2026-06-08T10:30:00Z",
+        "session": 12,
+    },
+    "started": True,
+    "learners": [
+        LEARNER_ATTENDANCE,
+        {
+            **LEARNER_ATTENDANCE,
+            "registration": 58,
+            "username": "hugo.moreau",
+            "full_name": "Hugo Moreau",
+            "state": "unknown",
+            "recorded_by": None,
+            "recorded_at": None,
+        },
+    ],
+}
+ATTENDANCE_ROLL = [OpenApiExample("Two learners, one marked present", value=ROLL, response_only=True)]
+ATTENDANCE_ROLL_CALL = [
+    OpenApiExample(
+        "Everyone present",
+        value={
+            "marks": [{"registration": 57, "state": "present"}, {"username": "hugo.moreau", "state": "present"}],
+            "reason": "Appel de 9 h",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "One changed, one already present",
+        value={
+            **ROLL,
+            "learners": [
+                LEARNER_ATTENDANCE,
+                {
+                    **ROLL["learners"][1],
+                    "state": "present",
+                    "recorded_by": "formatrice",
+                    "recorded_at": "2026-06-08T07:13:00Z",
+                },
+            ],
+            "changed": 1,
+            "unchanged": 1,
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+]
+ATTENDANCE_ERRORS = {
+    403: [("permission_denied", "Only the trainers of this session and its training managers take its attendance.")],
+    409: [
+        ("event_not_started", "Attendance can only be recorded once the event has started."),
+        ("not_registered", "Not confirmed learners of this event: hugo.moreau."),
+    ],
+}

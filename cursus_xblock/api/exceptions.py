@@ -72,6 +72,8 @@ CODES = {
     "event_elsewhere": "The event belongs to another session (400).",
     "wrong_kind": "The template is for another kind of document (400).",
     "file_missing": "The stored file of this document is gone (404).",
+    "event_not_started": "Attendance other than unknown before the séance starts (409).",
+    "not_registered": "Not a confirmed learner of this séance (409): nothing was recorded.",
 }
 
 

@@ -81,6 +81,7 @@ SETTINGS = {
         {"name": "registrations", "description": "Registrations of any user: for administrators."},
         {"name": "me", "description": "The signed-in person's own registrations."},
         {"name": "documents", "description": "Invitations and certificates of attendance."},
+        {"name": "attendance", "description": "Roll calls of séances: for their trainers and training managers."},
     ],
 }
 
@@ -103,6 +104,7 @@ def document(**kwargs):
 
 
 SESSION_ID = OpenApiParameter("session_id", int, OpenApiParameter.PATH, examples=[examples.SESSION_ID])
+EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, examples=[examples.EVENT_ID])
 USERNAME = OpenApiParameter(
     "username", str, OpenApiParameter.PATH, description="The person's username.", examples=[examples.USERNAME]
 )

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import catalogue, documents, registrations
+from . import attendance, catalogue, documents, registrations
 from .base import UnknownPathApi
 from .schema import DOCS_ROUTE, SCHEMA_ROUTE, DocsView, SchemaView
 
@@ -14,6 +14,7 @@ operations = [
     path("sessions/", catalogue.SessionListApi.as_view(), name="api-session-list"),
     path("sessions/<int:session_id>/", catalogue.SessionDetailApi.as_view(), name="api-session-detail"),
     path("sessions/<int:session_id>/events/", catalogue.SessionEventListApi.as_view(), name="api-session-event-list"),
+    path("events/<int:event_id>/attendance/", attendance.EventAttendanceApi.as_view(), name="api-event-attendance"),
     path(
         user_registrations,
         registrations.UserRegistrationListApi.as_view(),

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import settings
 from ..models import Attendance, DocumentKind, EventRegistration, RegistrationStatus, Role
 from . import placeholders, render
 from .templating import render_template
@@ -125,7 +124,7 @@ class SessionCertificateGenerator(CertificateMixin, DocumentGenerator):
 
     def check(self, *, registration, event=None, now=None):
         super().check(registration=registration, event=event, now=now)
-        minimum = settings.CERTIFICATE_MIN_ATTENDANCE
+        minimum = registration.session.required_attendance
         if not minimum:
             return
         summary = placeholders.attendance_summary(registration)

@@ -7,7 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -164,6 +164,16 @@ class Course(TimeStampedModel):
     default_self_unregistration = models.BooleanField(_("self-unregistration allowed by default"), default=False)
     default_validation_required = models.BooleanField(_("validation required by default"), default=False)
     default_waiting_list_enabled = models.BooleanField(_("waiting list enabled by default"), default=True)
+    certificate_min_attendance = models.PositiveSmallIntegerField(
+        _("minimum attendance for a certificate (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Percent of the hours of the learner's events. Empty: the site's setting "
+            "(CURSUS_CERTIFICATE_MIN_ATTENDANCE)."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -231,6 +241,13 @@ class Session(ScheduledModel):
         default=default_time_zone,
         validators=[validate_time_zone],
         help_text=_("Time zone in which dates are shown and documents printed."),
+    )
+    certificate_min_attendance = models.PositiveSmallIntegerField(
+        _("minimum attendance for a certificate (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Empty: the course's minimum."),
     )
     place = models.CharField(_("place"), max_length=255, blank=True)
     capacity = models.PositiveIntegerField(
@@ -307,6 +324,16 @@ class Session(ScheduledModel):
                 ) % {"run": found[0], "course": course.organization.short_name}
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def required_attendance(self):
+        """The minimum for a certificate: the session's, else its course's, else the site's setting."""
+        from ..conf import settings as cursus_settings
+
+        for value in (self.certificate_min_attendance, self.course.certificate_min_attendance):
+            if value is not None:
+                return value
+        return cursus_settings.CERTIFICATE_MIN_ATTENDANCE
 
     @property
     def tzinfo(self):

@@ -72,6 +72,36 @@ def self_service(method):
     return XBlock.handler(handler)
 
 
+def signed_in_json(method):
+    """A handler for a signed-in viewer acting on others (a trainer's roll call): ``method(self, data, viewer)``.
+
+    The rules of ``self_service`` (POST, a JSON body only, signed in) without its self-registration
+    budget: a trainer records a room's attendance one select at a time. The method checks who may.
+    """
+
+    @functools.wraps(method)
+    def handler(self, request, suffix=""):
+        if request.method != "POST":
+            return JsonHandlerError(405, self.gettext(_("Use POST."))).get_response(allow=["POST"])
+        if (request.content_type or "").strip().lower() != JSON_MEDIA_TYPE:
+            message = _("Send the request as JSON (Content-Type: application/json).")
+            return JsonHandlerError(415, self.gettext(message)).get_response()
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except ValueError:
+            return JsonHandlerError(400, self.gettext(_("The request is not valid JSON."))).get_response()
+        viewer = viewer_of(self)
+        if viewer.is_anonymous:
+            return JsonHandlerError(403, self.gettext(_("Sign in first."))).get_response()
+        try:
+            answer = method(self, data if isinstance(data, dict) else {}, viewer)
+        except JsonHandlerError as error:
+            return error.get_response()
+        return Response(json.dumps(answer), content_type=JSON_MEDIA_TYPE, charset="utf-8")
+
+    return XBlock.handler(handler)
+
+
 def positive_int(value):
     try:
         number = int(value)

@@ -28,6 +28,8 @@ OPERATIONS = {
     ("delete", "/cursus/api/v1/me/registrations/{registration_id}/"),
     ("get", "/cursus/api/v1/documents/{document_id}/download/"),
     ("get", "/cursus/api/v1/documents/verify/{code}/"),
+    ("get", "/cursus/api/v1/events/{event_id}/attendance/"),
+    ("post", "/cursus/api/v1/events/{event_id}/attendance/"),
 }
 
 

@@ -17,11 +17,14 @@ from pypdf import PdfReader
 from cursus_xblock.documents import generators
 from cursus_xblock.models import (
     Attendance,
+    Course,
     DocumentKind,
     EventRegistration,
     EventRegistrationType,
     IssuedDocument,
+    Registration,
     Role,
+    Session,
 )
 from cursus_xblock.services import attendance as attendance_service
 from cursus_xblock.services import documents
@@ -163,6 +166,37 @@ def test_attendance_threshold_refuses_with_its_message(templates):
 
     assert str(exc.value.message) == str(generators.LOW_ATTENDANCE % {"rate": 67, "minimum": 80})
     assert not IssuedDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "setting, course, session, issued",
+    [
+        (80, None, None, False),  # the site's setting alone, as before
+        (80, 60, None, True),  # the course lowers it
+        (0, 70, None, False),  # the course raises it
+        (0, 70, 60, True),  # the session overrides its course
+        (80, 60, 0, True),  # 0 on the session: no minimum, whatever the course and the setting
+        (0, None, 90, False),
+    ],
+)
+def test_attendance_threshold_per_course_with_a_session_override(settings, setting, course, session, issued, templates):
+    """Issue 16 item 4: the minimum is the session's, else the course's, else the setting."""
+    settings.CURSUS_CERTIFICATE_MIN_ATTENDANCE = setting
+    registration = _past_session_with_attendance(
+        [Attendance.PRESENT, Attendance.PRESENT, Attendance.ABSENT_UNJUSTIFIED]
+    )  # 67 %
+    Course.objects.filter(pk=registration.session.course_id).update(certificate_min_attendance=course)
+    Session.objects.filter(pk=registration.session_id).update(certificate_min_attendance=session)
+    registration = Registration.objects.select_related("session__course").get(pk=registration.pk)
+
+    if issued:
+        assert documents.issue(kind="session_certificate", registration=registration).pk
+    else:
+        with pytest.raises(DocumentRefused) as exc:
+            documents.issue(kind="session_certificate", registration=registration)
+        minimum = next(v for v in (session, course, setting) if v is not None)
+        assert str(exc.value.message) == str(generators.LOW_ATTENDANCE % {"rate": 67, "minimum": minimum})
+        assert not IssuedDocument.objects.exists()
 
 
 def test_event_documents_are_about_one_event_of_the_persons_session(templates):

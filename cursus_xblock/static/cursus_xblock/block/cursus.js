@@ -75,6 +75,37 @@ function CursusXBlock(runtime, element, data) {
     }
   });
 
+  /* A trainer's roll call: each select saved as soon as it changes; back to its state on a refusal. */
+  block.addEventListener("change", function (event) {
+    var select = event.target.closest("select.cursus-attendance");
+    if (!select) { return; }
+    var previous = select.dataset.saved || select.querySelector("option[selected]").value;
+    select.disabled = true;
+    show("");
+    fetch(data.attendance_url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken"),
+                 "X-Requested-With": "XMLHttpRequest" },
+      body: JSON.stringify({ event: parseInt(select.dataset.event, 10),
+                             registration: parseInt(select.dataset.registration, 10), state: select.value })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!response.ok) { throw new Error(body.error || response.statusText); }
+        return body;
+      });
+    }).then(function (body) {
+      select.dataset.saved = body.state;
+      show(body.message, false);
+    }).catch(function (error) {
+      select.value = previous;
+      show(error.message, true);
+    }).then(function () {
+      select.disabled = false;
+      select.focus();
+    });
+  });
+
   /* Back to this page after signing in. */
   block.querySelectorAll("a.cursus-sign-in").forEach(function (link) {
     var here = window.location.pathname + window.location.search;

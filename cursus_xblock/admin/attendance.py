@@ -1,0 +1,154 @@
+"""The roll-call grid of a session: learners × séances, one select per cell, saved with one POST
+(no state changes on GET).
+
+Open to the session's training managers and to its confirmed trainers who may use the admin
+(staff): a trainer takes attendance without managing registrations. Every write goes through
+``services.attendance``; the whole POST is one transaction, so a refused cell changes nothing.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from .. import permissions
+from ..models import Attendance, Session
+from ..selectors.attendance import attendance_grid
+from ..services import attendance as attendance_service
+from ..services.outcomes import RegistrationError
+from ..utils.dates import after_colon, date_range, interpolate
+
+NOT_RECORDED = _("Nothing was recorded: %(problem)s")
+UNKNOWN_CELLS = _("these rows are not in this session's grid: %(ids)s.")
+CELL_PREFIX = "cell-"
+
+
+def attendance_urls(model_admin):
+    views = AttendanceGridView(model_admin)
+    wrap = model_admin.admin_site.admin_view
+    return [
+        path(
+            "<path:object_id>/attendance/",
+            wrap(require_http_methods(["GET", "POST"])(views.page)),
+            name="cursus_xblock_session_attendance",
+        )
+    ]
+
+
+class AttendanceGridView:
+    def __init__(self, model_admin):
+        self.model_admin = model_admin
+
+    def _session(self, request, object_id):
+        """The session if the viewer takes its attendance; another organization's manager gets a 404."""
+        object_id = unquote(object_id)
+        session = Session.objects.select_related("course").filter(pk=object_id).first() if object_id.isdigit() else None
+        if session is None:
+            raise Http404(_("This session does not exist."))
+        if permissions.takes_attendance(request.user, session):
+            return session
+        if permissions.is_training_manager(request.user):
+            raise Http404(_("This session does not exist."))
+        raise PermissionDenied
+
+    def page(self, request, object_id):
+        session = self._session(request, object_id)
+        grid = attendance_grid(session)
+        if request.method == "POST":
+            self._save(request, grid)
+            return HttpResponseRedirect(request.path)
+        opts = self.model_admin.opts
+        manager = permissions.manages(request.user, session)
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            "title": interpolate(_("Attendance of %(session)s"), session=session),
+            "opts": opts,
+            "session": session,
+            "grid": grid,
+            "rows": _table(grid, session),
+            "columns": [
+                {"column": c, "dates": date_range(c.event.start, c.event.end, session.tzinfo)} for c in grid.columns
+            ],
+            "dates": date_range(session.start, session.end, session.tzinfo),
+            "states": Attendance.choices,
+            "change_url": reverse("admin:cursus_xblock_session_change", args=[session.pk]) if manager else None,
+            "changelist_url": reverse("admin:cursus_xblock_session_changelist") if manager else None,
+            "cell_prefix": CELL_PREFIX,
+        }
+        return TemplateResponse(request, "cursus_xblock/admin/attendance.html", context)
+
+    def _save(self, request, grid):  # noqa: C901 (one loop per rule, read in order)
+        """The posted cells, by séance; « all present » overrides the column it names."""
+        event_of = {}
+        for i, column in enumerate(grid.columns):
+            for row in grid.rows:
+                if row.cells[i] is not None:
+                    event_of[row.cells[i].pk] = column.event
+        all_present = request.POST.get("all_present", "")
+        posted, unknown = {}, []
+        for name, value in request.POST.items():
+            if not name.startswith(CELL_PREFIX):
+                continue
+            pk = name[len(CELL_PREFIX) :]
+            if not pk.isdigit() or int(pk) not in event_of:
+                unknown.append(pk[:20])
+                continue
+            event = event_of[int(pk)]
+            if str(event.pk) == all_present:
+                value = Attendance.PRESENT
+            posted.setdefault(event, {})[int(pk)] = value
+        if all_present:  # the column's cells, also those the form did not send
+            for pk, event in event_of.items():
+                if str(event.pk) == all_present:
+                    posted.setdefault(event, {})[pk] = Attendance.PRESENT
+        if unknown:
+            problem = UNKNOWN_CELLS % {"ids": ", ".join(unknown)}
+            self.model_admin.message_user(request, NOT_RECORDED % {"problem": problem}, messages.ERROR)
+            return
+        try:
+            with transaction.atomic():
+                outcomes = [
+                    attendance_service.attendance_mark_many(event=event, marks=marks, actor=request.user)
+                    for event, marks in posted.items()
+                ]
+        except RegistrationError as refused:
+            problem = after_colon(refused.message)
+            self.model_admin.message_user(request, NOT_RECORDED % {"problem": problem}, messages.ERROR)
+            return
+        changed = sum(o.changed for o in outcomes)
+        unchanged = sum(o.unchanged for o in outcomes)
+        self.model_admin.message_user(
+            request,
+            ngettext(
+                "Attendance saved: %(changed)d change, %(unchanged)d unchanged.",
+                "Attendance saved: %(changed)d changes, %(unchanged)d unchanged.",
+                changed,
+            )
+            % {"changed": changed, "unchanged": unchanged},
+            messages.SUCCESS,
+        )
+
+
+def _table(grid, session):
+    """Each row's cells with their column and the label a screen reader gives their select."""
+    table = []
+    for row in grid.rows:
+        person = row.user.get_full_name() or row.user.get_username()
+        cells = [
+            {
+                "cell": cell,
+                "column": column,
+                "label": interpolate(
+                    _("Attendance of %(person)s at %(event)s"), person=person, event=column.event.name
+                ),
+            }
+            for cell, column in zip(row.cells, grid.columns, strict=True)
+        ]
+        table.append({"row": row, "person": person, "cells": cells})
+    return table
