@@ -39,6 +39,9 @@ class CursusConfig(AppConfig):
         from .signals import registration_changed
 
         registration_changed.connect(send_calendar_cancellation, dispatch_uid="cursus_calendar_cancellation")
+        from .services.notifications import on_registration_changed
+
+        registration_changed.connect(on_registration_changed, dispatch_uid="cursus_notifications")
         # The platform's events (openedx-events) and, inside the LMS, its account retirement signal.
         from .openedx.receivers import connect as connect_platform_receivers
 

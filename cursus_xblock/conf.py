@@ -59,6 +59,12 @@ DEFAULTS = {
     # Seconds a template may take to render, and its PDF to be made (by a worker process killed
     # when it overruns). 0: no limit, and WeasyPrint runs in the calling process.
     "RENDER_TIMEOUT": 30,
+    # Site default of each automatic notification, {trigger: False} to turn one off (a course, then
+    # a session, may say otherwise in the admin). Triggers: registered, waiting, promoted, pending,
+    # validated, refused, unregistered, unregistered_self, session_cancelled. All on by default.
+    "NOTIFICATIONS": {},
+    # Attempts at sending one notification before it stays failed (retried 1, 2, 4 … minutes apart).
+    "NOTIFICATION_MAX_ATTEMPTS": 6,
 }
 
 
