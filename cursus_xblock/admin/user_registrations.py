@@ -195,7 +195,12 @@ class RegistrationViews:
             return HttpResponseRedirect(self._page_url(user, registration))
         names = self._names(user, registration)
         try:
-            outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
+            outcome = registration_service.unregister(
+                registration=registration,
+                actor=request.user,
+                reason=reason,
+                notify=request.POST.get("silent") != "1",
+            )
         except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
             self.model_admin.message_user(
                 request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR

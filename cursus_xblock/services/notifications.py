@@ -349,6 +349,18 @@ def render(template, context):
     return subject, text, html
 
 
+def preview(template):
+    """(subject, text, html) of ``template`` with sample values, for the admin; ``TemplateError`` if it fails."""
+    from ..documents.placeholders import sample_context
+    from ..models import DocumentKind
+
+    language = template.language or django_settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = sample_context(DocumentKind.SESSION_INVITATION, language)
+        context.update(waiting={"position": 3}, reason="", registration={"pending": False})
+        return render(template, context)
+
+
 def build_message(row, language):
     with translation.override(language):
         subject, text, html = render(template_for(row.trigger, language), message_context(row, language))
