@@ -8,3 +8,8 @@ from django.dispatch import Signal
 #: written: with the registration, it names the change) and ``notify`` (False when an administrator
 #: asked not to notify the person).
 registration_changed = Signal()
+
+#: Sent once, after commit, when a session is cancelled (its status set to cancelled), with
+#: ``sender=Session`` and keyword arguments ``session``, ``actor``, ``created_at`` (when: with the
+#: session, it names the cancellation) and ``notify`` (False when an administrator asked not to).
+session_cancelled = Signal()

@@ -7,7 +7,7 @@ import functools
 from django.db import transaction
 
 from ..models import Registration, RegistrationHistory
-from ..signals import registration_changed
+from ..signals import registration_changed, session_cancelled
 
 #: Whether the changes being recorded should tell the people concerned (an admin's "do not notify").
 _notify = contextvars.ContextVar("cursus_notify", default=True)
@@ -73,4 +73,14 @@ def _announce(item):
         reason=item.reason,
         created_at=item.created_at,
         notify=getattr(item, "notify", True),
+    )
+
+
+def announce_session_cancelled(session, actor):
+    """Once committed, ``session_cancelled`` tells who listens (the notifications), with "do not notify"."""
+    notify, when = _notify.get(), session.updated_at
+    transaction.on_commit(
+        lambda: session_cancelled.send(
+            sender=type(session), session=session, actor=actor, created_at=when, notify=notify
+        )
     )

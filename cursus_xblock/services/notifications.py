@@ -34,12 +34,14 @@ from ..conf import settings
 from ..documents.placeholders import build_context
 from ..documents.templating import render_template
 from ..models import (
+    ACTIVE_STATUSES,
     HistoryAction,
     Notification,
     NotificationStatus,
     NotificationSwitch,
     NotificationTemplate,
     NotificationTrigger,
+    Registration,
     RegistrationStatus,
     Role,
 )
@@ -177,6 +179,26 @@ def on_registration_changed(
         )
     except Exception:  # the change is committed: a failure to queue must not hide it
         log.exception("Could not queue the %s notification of registration %s", trigger, registration.pk)
+
+
+def on_session_cancelled(sender, *, session, actor=None, created_at=None, notify=True, **kwargs):
+    """Queue a message to each learner still registered in a cancelled session (receiver of ``session_cancelled``)."""
+    if not notify:
+        return
+    version = f"cancelled:{(created_at or session.updated_at).isoformat()}"
+    registrations = Registration.objects.filter(session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES)
+    for registration in registrations:
+        try:
+            queue(
+                user_id=registration.user_id,
+                trigger=NotificationTrigger.SESSION_CANCELLED,
+                session=session,
+                registration=registration,
+                version=version,
+                data={"status": registration.status},
+            )
+        except Exception:  # the cancellation is committed: one failure must not stop the others
+            log.exception("Could not queue the cancellation notification of registration %s", registration.pk)
 
 
 def queue(*, user_id, trigger, session, registration, version, data=None):

@@ -28,6 +28,7 @@ from ..models import (
     RegistrationStatus,
     Role,
     Session,
+    SessionStatus,
 )
 from . import history
 from .capacity import admission, has_room, seat_counts_of, session_refusal, waiting_positions_of
@@ -240,12 +241,14 @@ def session_update(*, session, actor=None, **changes):
     unknown = set(changes) - SESSION_FIELDS
     if unknown:
         raise TypeError(f"session_update() cannot change {sorted(unknown)}")
-    lock_sessions([session])
+    previous_status = lock_sessions([session])[session.pk].status
     for name, value in changes.items():
         setattr(session, name, value)
     if changes:
         session.full_clean(exclude=SESSION_FIELDS - set(changes), validate_unique=False)
     session.save()
+    if session.status == SessionStatus.CANCELLED and previous_status != SessionStatus.CANCELLED:
+        history.announce_session_cancelled(session, actor)
     return promote_waiting_list(session, actor, timezone.now())
 
 

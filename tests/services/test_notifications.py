@@ -267,3 +267,45 @@ def test_resend_sends_again(committed, admin_user):
     assert len(send()) == 1
     notifications.resend(Notification.objects.all())
     assert len(send()) == 1
+
+
+def test_a_cancelled_session_tells_each_registered_learner_once(committed, admin_user):
+    session = SessionFactory(name="Gestes et postures", capacity=1, waiting_list_enabled=True)
+    confirmed, waiting, gone = UserFactory(), UserFactory(), UserFactory()
+    committed(service.register_users, session=session, users=[confirmed, waiting], role=Role.LEARNER, actor=admin_user)
+    committed(service.register, user=gone, sessions=[SessionFactory()], role=Role.LEARNER, actor=admin_user)
+    send()
+
+    committed(service.session_update, session=session, actor=admin_user, status="cancelled")
+    messages = send()
+    assert sorted(m.to[0] for m in messages) == sorted([confirmed.email, waiting.email])
+    assert all(m.subject == "Session cancelled: Gestes et postures" for m in messages)
+    # Saved again while cancelled (a description corrected): nobody is told twice.
+    committed(service.session_update, session=session, actor=admin_user, description="Annulée faute de formateur")
+    assert send() == []
+
+
+def test_a_session_cancelled_without_notifying_tells_nobody(committed, admin_user):
+    session = SessionFactory()
+    committed(service.register, user=UserFactory(), sessions=[session], role=Role.LEARNER, actor=admin_user)
+    send()
+    committed(service.session_update, session=session, actor=admin_user, status="cancelled", notify=False)
+    assert send() == []
+
+
+@override_settings(CURSUS_USE_CELERY=True)
+def test_with_celery_each_message_goes_to_a_task_after_commit(committed, admin_user):
+    from celery import current_app
+
+    session = SessionFactory(capacity=5)
+    people = [UserFactory() for _ in range(3)]
+    current_app.conf.task_always_eager = True
+    mail.outbox.clear()
+    try:
+        committed(service.register_users, session=session, users=people, role=Role.LEARNER, actor=admin_user)
+    finally:
+        current_app.conf.task_always_eager = False
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    # The cron command beside the workers finds nothing left to send.
+    assert send() == []
