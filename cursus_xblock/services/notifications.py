@@ -62,7 +62,9 @@ _DETAILS = _(
     "From {{ session.start.datetime }} to {{ session.end.datetime }}"
     "{% if session.place %}\nPlace: {{ session.place }}{% endif %}"
 )
-_REASON = _("{% if reason %}Reason: {{ reason }}{% endif %}")
+_REASON = _("Reason: {{ reason }}")
+#: The triggers whose default message gives the reason the manager wrote (elsewhere it stays in the history).
+_WITH_REASON = {"refused", "unregistered", "session_cancelled"}
 
 #: (subject, what happened) of each trigger's default message.
 DEFAULTS = {
@@ -338,11 +340,19 @@ def default_texts(trigger, language):
     """(subject, text body, HTML body) of the default message, translated into ``language``."""
     subject, sentence = DEFAULTS[trigger]
     with translation.override(language):
-        paragraphs = [str(_GREETING), str(sentence), str(_DETAILS), str(_REASON), "{{ platform_name }}"]
+        paragraphs = [str(_GREETING), str(sentence), str(_DETAILS)]
+        reason = str(_REASON) if str(trigger) in _WITH_REASON else ""
         subject = str(subject)
+
+    def html_paragraph(text):
+        return "<p>" + escape(text).replace("&#x27;", "'").replace("&quot;", '"').replace("\n", "<br>") + "</p>\n"
+
     text = "\n\n".join(paragraphs)
-    html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>\n" for p in paragraphs)
-    return subject, text, html.replace("&#x27;", "'").replace("&quot;", '"')
+    html = "".join(html_paragraph(p) for p in paragraphs)
+    if reason:
+        text += "{% if reason %}\n\n" + reason + "{% endif %}"
+        html += "{% if reason %}" + html_paragraph(reason) + "{% endif %}"
+    return subject, text + "\n\n{{ platform_name }}\n", html + "<p>{{ platform_name }}</p>\n"
 
 
 def template_for(trigger, language):
