@@ -130,3 +130,19 @@ def test_session_switch_turns_a_trigger_off_from_the_session_page(admin_client):
 
     assert notifications.is_enabled(NotificationTrigger.REGISTERED, session) is False
     assert notifications.is_enabled(NotificationTrigger.WAITING, session) is True
+
+
+def test_per_user_page_shows_what_was_sent_and_when(admin_client, django_capture_on_commit_callbacks):
+    learner, session = UserFactory(), SessionFactory(name="Gestes et postures")
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+    assert "No notification sent to this person." in _text(admin_client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        service.register(user=learner, sessions=[session], role=Role.LEARNER)
+    _send()
+    page = _text(admin_client.get(url))
+    assert "Notifications sent" in page
+    assert "Registered (confirmed)" in page and "Sent" in page
+    row = Notification.objects.get()
+    link = reverse("admin:cursus_xblock_notification_changelist") + f"?user__id__exact={learner.pk}"
+    assert admin_client.get(link).status_code == 200
+    assert row.sent_at is not None

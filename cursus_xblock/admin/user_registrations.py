@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
+from ..selectors import notifications as notification_selectors
 from ..selectors.documents import templates_by_kind
 from ..selectors.registrations import session_list_for_user
 from ..services import documents as documents_service
@@ -181,6 +182,8 @@ class RegistrationViews:
             "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[user.pk]),
             "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
             "max_reason": REASON_MAX_LENGTH,
+            "notifications": notification_selectors.recent_for(user, viewer=request.user),
+            "notifications_url": reverse("admin:cursus_xblock_notification_changelist") + f"?user__id__exact={user.pk}",
             "now": timezone.now(),  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
