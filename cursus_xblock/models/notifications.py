@@ -40,9 +40,10 @@ class NotificationStatus(models.TextChoices):
 class Notification(models.Model):
     """One message to one person, and what became of it.
 
-    .. pii: Which messages were sent to a user about their training registrations, and when.
+    .. pii: Which messages were sent to a user about their training registrations, when, and to which
+        address. On retirement the address is erased and unsent messages are dropped.
     .. pii_types: id, email_address
-    .. pii_retirement: retained
+    .. pii_retirement: local_api
     """
 
     user = models.ForeignKey(

@@ -13,7 +13,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from ..models import ACTIVE_STATUSES, DocumentBatch, IssuedDocument, Registration, SessionStatus
+from ..models import (
+    ACTIVE_STATUSES,
+    DocumentBatch,
+    IssuedDocument,
+    Notification,
+    NotificationStatus,
+    Registration,
+    SessionStatus,
+)
 from .registration import unregister
 
 log = logging.getLogger(__name__)
@@ -33,7 +41,8 @@ def retire(*, user):
       rows, which point to the (retired) user id only;
     * issued documents keep their verification code, checksum and certified details, so the
       register still verifies them, but the holder's name becomes « Retired account » and the
-      stored PDF, which names them, is deleted, as are the session ZIPs that may contain it.
+      stored PDF, which names them, is deleted, as are the session ZIPs that may contain it;
+    * notifications still waiting are never sent, and the log forgets the address they went to.
     """
     now = timezone.now()
     upcoming = (
@@ -44,6 +53,18 @@ def retire(*, user):
     for registration in upcoming:
         unregister(registration=registration, actor=None, reason=RETIRED_REASON)
     _forget_documents(user)
+    _forget_notifications(user)
+
+
+def _forget_notifications(user):
+    from .notifications import INACTIVE
+
+    unsent = (NotificationStatus.PENDING, NotificationStatus.FAILED)
+    with translation.override(django_settings.LANGUAGE_CODE):
+        Notification.objects.filter(user=user, status__in=unsent).update(
+            status=NotificationStatus.SKIPPED, next_attempt_at=None, error=str(INACTIVE)
+        )
+    Notification.objects.filter(user=user).exclude(recipient="").update(recipient="")
 
 
 def _forget_documents(user):

@@ -309,3 +309,18 @@ def test_with_celery_each_message_goes_to_a_task_after_commit(committed, admin_u
     assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
     # The cron command beside the workers finds nothing left to send.
     assert send() == []
+
+
+def test_retirement_drops_unsent_messages_and_erases_the_address(committed, admin_user):
+    from cursus_xblock.services.retirement import retire
+
+    learner = UserFactory()
+    committed(service.register, user=learner, sessions=[SessionFactory()], role=Role.LEARNER, actor=admin_user)
+    send()
+    committed(service.register, user=learner, sessions=[SessionFactory()], role=Role.LEARNER, actor=admin_user)
+    committed(retire, user=learner)  # its own unregistrations notify nobody
+    assert send() == []
+    assert list(Notification.objects.order_by("pk").values_list("status", "recipient")) == [
+        (NotificationStatus.SENT, ""),
+        (NotificationStatus.SKIPPED, ""),
+    ]
