@@ -121,15 +121,21 @@ def test_template_preview_and_bad_template(admin_client):
     assert template.subject.startswith("Liste d'attente")
 
 
-def test_session_switch_turns_a_trigger_off_from_the_session_page(admin_client):
+def test_switches_are_edited_on_their_own_page(admin_client):
     session = SessionFactory()
-    url = reverse("admin:cursus_xblock_session_change", args=[session.pk])
-    assert "automatic notifications" in _text(admin_client.get(url)).lower()
-    NotificationSwitch.objects.create(session=session, trigger=NotificationTrigger.REGISTERED, enabled=False)
+    url = reverse("admin:cursus_xblock_notificationswitch_add")
+    both = {"course": session.course_id, "session": session.pk, "trigger": "registered", "enabled": ""}
+    response = admin_client.post(url, both)
+    assert response.status_code == 200 and "Choose a course or a session, not both." in _text(response)
+    assert not NotificationSwitch.objects.exists()
+
+    response = admin_client.post(url, {**both, "course": ""})
+    assert response.status_code == 302
     from cursus_xblock.services import notifications
 
     assert notifications.is_enabled(NotificationTrigger.REGISTERED, session) is False
     assert notifications.is_enabled(NotificationTrigger.WAITING, session) is True
+    assert admin_client.get(reverse("admin:cursus_xblock_notificationswitch_changelist")).status_code == 200
 
 
 def test_per_user_page_shows_what_was_sent_and_when(admin_client, django_capture_on_commit_callbacks):

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from .. import permissions
 from ..backends import get_backend
 from ..models import Course, Organization, OrganizationManager, Session
-from .notifications import NotificationSwitchInline
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 
 NOT_YOUR_ORGANIZATION = _("This course run belongs to the organization %(organization)s, which you do not manage.")
@@ -86,7 +85,7 @@ class CourseAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
     list_filter = (("organization", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("organization",)
     search_fields = ("code", "title", "organization__short_name", "organization__name")
-    inlines = [SessionInline, NotificationSwitchInline]
+    inlines = [SessionInline]
     fieldsets = (
         (None, {"fields": ("code", "title", "organization", "description")}),
         (

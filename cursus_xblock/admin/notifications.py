@@ -15,12 +15,13 @@ from ..models import Notification, NotificationSwitch, NotificationTemplate
 from ..services import notifications as notifications_service
 from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
-from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
+from .scoping import OrganizationScopedAdminMixin
 
 NOTIFICATIONS_HELP = _(
-    "Turn an automatic notification off (or back on) here; without a line, the course's setting applies, "
-    "then the site's (all on unless CURSUS_NOTIFICATIONS says otherwise)."
+    "Turn an automatic notification off (or back on) for a course or a session; a session's line wins over its "
+    "course's, and without a line the site's setting applies (all on unless CURSUS_NOTIFICATIONS says otherwise)."
 )
+ONE_OWNER = _("Choose a course or a session, not both.")
 
 
 @admin.register(Notification)
@@ -147,9 +148,28 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
         )
 
 
-class NotificationSwitchInline(ScopedInlineMixin, admin.TabularInline):
-    model = NotificationSwitch
-    extra = 0
-    fields = ("trigger", "enabled")
-    verbose_name_plural = _("automatic notifications")
-    description = NOTIFICATIONS_HELP
+class NotificationSwitchForm(forms.ModelForm):
+    class Meta:
+        model = NotificationSwitch
+        fields = ("course", "session", "trigger", "enabled")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if bool(cleaned_data.get("course")) == bool(cleaned_data.get("session")):
+            raise forms.ValidationError(ONE_OWNER)
+        return cleaned_data
+
+
+@admin.register(NotificationSwitch)
+class NotificationSwitchAdmin(admin.ModelAdmin):
+    """Its own page rather than an inline of courses and sessions, whose forms stay as they are."""
+
+    form = NotificationSwitchForm
+    list_display = ("trigger", "course", "session", "enabled")
+    list_filter = ("trigger", "enabled")
+    list_select_related = ("course", "session")
+    autocomplete_fields = ("course", "session")
+    search_fields = ("course__code", "course__title", "session__code", "session__name")
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"subtitle": NOTIFICATIONS_HELP, **(extra_context or {})})

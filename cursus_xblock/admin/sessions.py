@@ -22,7 +22,6 @@ from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..utils.dates import date_range
-from .notifications import NotificationSwitchInline
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
@@ -76,7 +75,7 @@ class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Mod
     search_fields = ("code", "name", "course__code", "course__title", "place")
     date_hierarchy = "start"
     autocomplete_fields = ("course",)
-    inlines = [EventInline, NotificationSwitchInline]
+    inlines = [EventInline]
     readonly_fields = ("registrations_summary",)
     actions = ("issue_certificates_zip", "issue_invitations_zip")
     fieldsets = (
