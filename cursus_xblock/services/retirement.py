@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 RETIRED_REASON = gettext_noop("Account retired")
 #: What issued documents show instead of a retired holder's name.
 RETIRED_HOLDER = _("Retired account")
+#: Why a notification waiting when the account was retired was never sent.
+NOT_SENT = _("The account was retired before this message was sent.")
 
 
 @transaction.atomic
@@ -57,12 +59,10 @@ def retire(*, user):
 
 
 def _forget_notifications(user):
-    from .notifications import INACTIVE
-
     unsent = (NotificationStatus.PENDING, NotificationStatus.FAILED)
     with translation.override(django_settings.LANGUAGE_CODE):
         Notification.objects.filter(user=user, status__in=unsent).update(
-            status=NotificationStatus.SKIPPED, next_attempt_at=None, error=str(INACTIVE)
+            status=NotificationStatus.SKIPPED, next_attempt_at=None, error=str(NOT_SENT)
         )
     Notification.objects.filter(user=user).exclude(recipient="").update(recipient="")
 
