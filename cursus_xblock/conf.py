@@ -64,6 +64,12 @@ DEFAULTS = {
     # whole. Larger files would need a background job, which the import does not have yet.
     "IMPORT_MAX_BYTES": 5_000_000,
     "IMPORT_MAX_ROWS": 10_000,
+    # Site default of each automatic notification, {trigger: False} to turn one off (a course, then
+    # a session, may say otherwise in the admin). Triggers: registered, waiting, promoted, pending,
+    # validated, refused, unregistered, unregistered_self, session_cancelled. All on by default.
+    "NOTIFICATIONS": {},
+    # Attempts at sending one notification before it stays failed (retried 1, 2, 4 … minutes apart).
+    "NOTIFICATION_MAX_ATTEMPTS": 6,
 }
 
 

@@ -27,6 +27,7 @@ ORGANIZATION_PATHS = {
     "registrationhistory": "registration__session__course__organization",
     "issueddocument": "registration__session__course__organization",
     "documentbatch": "session__course__organization",
+    "notification": "session__course__organization",
 }
 
 _CACHE = "_cursus_training_scope"

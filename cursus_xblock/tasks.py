@@ -31,3 +31,18 @@ if shared_task is not None:
             # Another run holds it and made progress lately (a duplicate delivery, or a redelivery
             # while it still works): look again once it would count as stale, and take over then.
             raise self.retry(countdown=batches.stale_after().total_seconds() + 1)
+
+    # One message: sent once, whoever else delivers it (``notifications.deliver`` claims its row);
+    # a failure is tried again at the time the log set. The name is the one queued messages carry.
+    @shared_task(
+        bind=True, name="cursus_xblock.send_notification", ignore_result=True, acks_late=True, max_retries=None
+    )
+    def send_notification(self, notification_id):
+        from django.utils import timezone
+
+        from .models import NotificationStatus
+        from .services import notifications
+
+        row = notifications.deliver(notification_id)
+        if row is not None and row.status == NotificationStatus.FAILED and row.next_attempt_at is not None:
+            raise self.retry(countdown=max((row.next_attempt_at - timezone.now()).total_seconds(), 1))

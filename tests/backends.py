@@ -44,3 +44,14 @@ class RevokeRefusingBackend(GroupsWorkspaceBackend):
         if workspace_key in FAIL_ON:
             raise WorkspaceRefused(f"{workspace_key} keeps its learners", code="unenrollment_not_allowed")
         super().revoke(user=user, workspace_key=workspace_key, role=role)
+
+
+#: {username: language} the ``LanguageBackend`` answers, as the LMS's account preference would.
+LANGUAGES = {}
+
+
+class LanguageBackend(GroupsWorkspaceBackend):
+    """A platform whose accounts carry a language preference (Open edX's ``pref-lang``)."""
+
+    def preferred_language(self, user):
+        return LANGUAGES.get(user.username)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
+from ..selectors import notifications as notification_selectors
 from ..selectors.documents import templates_by_kind
 from ..selectors.registrations import cancelled_registrations_of, session_list_for_user
 from ..services import documents as documents_service
@@ -196,6 +197,8 @@ class RegistrationViews:
             "cancelled": cancelled_registrations_of(user, viewer=request.user)
             if request.GET.get("cancelled") == "1"
             else None,
+            "notifications": notification_selectors.recent_for(user, viewer=request.user),
+            "notifications_url": reverse("admin:cursus_xblock_notification_changelist") + f"?user__id__exact={user.pk}",
             "now": now,  # a séance not held yet has its attendance « to come », not « unknown »
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
@@ -210,7 +213,12 @@ class RegistrationViews:
             return HttpResponseRedirect(self._page_url(user, registration))
         names = self._names(user, registration)
         try:
-            outcome = registration_service.unregister(registration=registration, actor=request.user, reason=reason)
+            outcome = registration_service.unregister(
+                registration=registration,
+                actor=request.user,
+                reason=reason,
+                notify=request.POST.get("silent") != "1",
+            )
         except WorkspaceRefused as exc:  # the workspace kept the role: the service undid everything
             self.model_admin.message_user(
                 request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR

@@ -106,6 +106,10 @@ class BaseWorkspaceBackend:
         """
         return None
 
+    def preferred_language(self, user):
+        """The language ``user`` chose on the platform, or None: the site's language is used."""
+        return None
+
     def workspace_url(self, workspace_key):
         """A page showing the workspace (the Open edX backend: the course run's about page), or ''."""
         return ""

@@ -8,6 +8,13 @@ from .documents import (
     DocumentTemplateVersion,
     IssuedDocument,
 )
+from .notifications import (
+    Notification,
+    NotificationStatus,
+    NotificationSwitch,
+    NotificationTemplate,
+    NotificationTrigger,
+)
 from .organizations import Organization, OrganizationManager, organization_for_workspace
 from .registrations import (
     EventRegistration,
@@ -49,6 +56,11 @@ __all__ = [
     "EventRegistrationType",
     "HistoryAction",
     "IssuedDocument",
+    "Notification",
+    "NotificationStatus",
+    "NotificationSwitch",
+    "NotificationTemplate",
+    "NotificationTrigger",
     "Organization",
     "OrganizationManager",
     "PersonRegistrations",

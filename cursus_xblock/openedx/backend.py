@@ -22,6 +22,8 @@ points that have been stable for years, the same in Teak (Django 4.2), Ulmo and 
     with ``.add_users(*users)``, ``.remove_users(*users)``, ``.users_with_role()``.
 ``openedx/core/djangoapps/content/course_overviews/models.py``
     ``CourseOverview.get_from_id(course_key)``, raising ``CourseOverview.DoesNotExist``.
+``openedx/core/djangoapps/user_api/preferences/api.py`` and ``openedx/core/djangoapps/lang_pref``
+    ``get_user_preference(user, LANGUAGE_KEY)``: the language of the account's messages.
 ``openedx/core/djangoapps/user_api/accounts/signals.py``
     ``USER_RETIRE_LMS_MISC`` (see ``retirement_signal``).
 
@@ -146,6 +148,17 @@ class OpenEdxWorkspaceBackend(BaseWorkspaceBackend):
         except ValidationError:
             return None
         return short_name, _organization_name(short_name) or short_name
+
+    def preferred_language(self, user):
+        """The account's language preference (``pref-lang``, set in the account settings), or None."""
+        from openedx.core.djangoapps.lang_pref import LANGUAGE_KEY
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
+
+        try:
+            return get_user_preference(user, LANGUAGE_KEY)
+        except Exception:  # a preference that cannot be read: the site's language
+            log.warning("Could not read the language preference of user %s", user.pk, exc_info=True)
+            return None
 
     def workspace_url(self, workspace_key):
         """The course run's about page in the LMS, or '' for a key that is not a course run."""

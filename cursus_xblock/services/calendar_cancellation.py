@@ -11,9 +11,9 @@ from ..models import HistoryAction
 log = logging.getLogger(__name__)
 
 
-def send_calendar_cancellation(sender, *, registration, event_registration, action, reason="", **kwargs):
-    """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL."""
-    if action != HistoryAction.CANCELLED or event_registration is not None:
+def send_calendar_cancellation(sender, *, registration, event_registration, action, reason="", notify=True, **kwargs):
+    """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL (unless told not to notify)."""
+    if action != HistoryAction.CANCELLED or event_registration is not None or not notify:
         return
     from .retirement import RETIRED_REASON
 

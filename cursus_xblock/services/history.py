@@ -1,11 +1,37 @@
 """Writing the registration history, and announcing each change once it is committed."""
 
-from functools import partial
+import contextlib
+import contextvars
+import functools
 
 from django.db import transaction
 
 from ..models import Registration, RegistrationHistory
-from ..signals import registration_changed
+from ..signals import registration_changed, session_cancelled
+
+#: Whether the changes being recorded should tell the people concerned (an admin's "do not notify").
+_notify = contextvars.ContextVar("cursus_notify", default=True)
+
+
+@contextlib.contextmanager
+def notifying(notify=True):
+    """Changes recorded inside say whether to notify; the signal carries it, sent after the commit."""
+    token = _notify.set(bool(notify) and _notify.get())
+    try:
+        yield
+    finally:
+        _notify.reset(token)
+
+
+def notify_keyword(function):
+    """Give a service function a ``notify=True`` keyword, carried to ``registration_changed``."""
+
+    @functools.wraps(function)
+    def wrapper(*args, notify=True, **kwargs):
+        with notifying(notify):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def entry(*, registration, action, old_value, new_value, actor, reason="", event_registration=None, when=None):
@@ -21,7 +47,9 @@ def entry(*, registration, action, old_value, new_value, actor, reason="", event
     }
     if when is not None:
         fields["created_at"] = when
-    return RegistrationHistory(**fields)
+    item = RegistrationHistory(**fields)
+    item.notify = _notify.get()
+    return item
 
 
 def record(entries):
@@ -30,7 +58,7 @@ def record(entries):
         return
     RegistrationHistory.objects.bulk_create(entries)
     for item in entries:
-        transaction.on_commit(partial(_announce, item))
+        transaction.on_commit(functools.partial(_announce, item))
 
 
 def _announce(item):
@@ -43,4 +71,16 @@ def _announce(item):
         new_value=item.new_value,
         actor=item.actor,
         reason=item.reason,
+        created_at=item.created_at,
+        notify=getattr(item, "notify", True),
+    )
+
+
+def announce_session_cancelled(session, actor):
+    """Once committed, ``session_cancelled`` tells who listens (the notifications), with "do not notify"."""
+    notify, when = _notify.get(), session.updated_at
+    transaction.on_commit(
+        lambda: session_cancelled.send(
+            sender=type(session), session=session, actor=actor, created_at=when, notify=notify
+        )
     )

@@ -28,6 +28,7 @@ from ..models import (
     RegistrationStatus,
     Role,
     Session,
+    SessionStatus,
 )
 from . import history
 from .capacity import admission, has_room, seat_counts_of, session_refusal, waiting_positions_of
@@ -58,6 +59,7 @@ _RESULT_OF_STATUS = {
 # --- public API ---------------------------------------------------------------------------
 
 
+@history.notify_keyword
 @transaction.atomic
 def register(*, user, sessions, role, actor=None, reason=""):
     """Register one user in several sessions; one outcome per session, in the order given."""
@@ -67,6 +69,7 @@ def register(*, user, sessions, role, actor=None, reason=""):
     return [o for outcomes in _register_in_sessions(sessions, [user], role, actor, reason, now) for o in outcomes]
 
 
+@history.notify_keyword
 @transaction.atomic
 def register_users(*, session, users, role, actor=None, reason=""):
     """Register many users in one session with a bounded number of queries; one outcome per user."""
@@ -135,6 +138,7 @@ def offers_self_registration(session, *, seats_taken, active_roles, now=None):
     return has_room(session, Role.LEARNER, seats_taken)
 
 
+@history.notify_keyword
 @transaction.atomic
 def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
     """Register many users (a group's members) in several sessions: [(session, outcomes per user)].
@@ -148,6 +152,7 @@ def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
     return list(zip(sessions, _register_in_sessions(sessions, users, role, actor, reason, now), strict=True))
 
 
+@history.notify_keyword
 @transaction.atomic
 def unregister(*, registration, actor=None, reason=""):
     """Cancel a registration (the row stays), its events, its workspace role; promote the waiting list."""
@@ -175,6 +180,7 @@ def unregister(*, registration, actor=None, reason=""):
     return UnregisterOutcome(registration=registration, previous_status=previous, changed=True, promoted=promoted)
 
 
+@history.notify_keyword
 @transaction.atomic
 def validate(*, registration, actor=None, reason=""):
     """Confirm a registration pending validation: it gets its workspace role and its events."""
@@ -191,6 +197,7 @@ def validate(*, registration, actor=None, reason=""):
     return registration
 
 
+@history.notify_keyword
 @transaction.atomic
 def refuse(*, registration, actor=None, reason=""):
     """Refuse a registration pending validation; its seat goes to the waiting list."""
@@ -202,6 +209,7 @@ def refuse(*, registration, actor=None, reason=""):
     return registration
 
 
+@history.notify_keyword
 @transaction.atomic
 def promote_waiting(*, session, actor=None):
     """Fill free seats from the waiting list; the promoted rows. ``session_update`` calls it for a changed session."""
@@ -217,6 +225,7 @@ SESSION_FIELDS = frozenset(
 )
 
 
+@history.notify_keyword
 @transaction.atomic
 def session_update(*, session, actor=None, **changes):
     """Save a session under its lock, then give the seats that are free to the waiting list.
@@ -232,12 +241,14 @@ def session_update(*, session, actor=None, **changes):
     unknown = set(changes) - SESSION_FIELDS
     if unknown:
         raise TypeError(f"session_update() cannot change {sorted(unknown)}")
-    lock_sessions([session])
+    previous_status = lock_sessions([session])[session.pk].status
     for name, value in changes.items():
         setattr(session, name, value)
     if changes:
         session.full_clean(exclude=SESSION_FIELDS - set(changes), validate_unique=False)
     session.save()
+    if session.status == SessionStatus.CANCELLED and previous_status != SessionStatus.CANCELLED:
+        history.announce_session_cancelled(session, actor)
     return promote_waiting_list(session, actor, timezone.now())
 
 

@@ -13,7 +13,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from ..models import ACTIVE_STATUSES, DocumentBatch, IssuedDocument, Registration, SessionStatus
+from ..models import (
+    ACTIVE_STATUSES,
+    DocumentBatch,
+    IssuedDocument,
+    Notification,
+    NotificationStatus,
+    Registration,
+    SessionStatus,
+)
 from .registration import unregister
 
 log = logging.getLogger(__name__)
@@ -22,6 +30,8 @@ log = logging.getLogger(__name__)
 RETIRED_REASON = gettext_noop("Account retired")
 #: What issued documents show instead of a retired holder's name.
 RETIRED_HOLDER = _("Retired account")
+#: Why a notification waiting when the account was retired was never sent.
+NOT_SENT = _("The account was retired before this message was sent.")
 
 
 @transaction.atomic
@@ -33,7 +43,8 @@ def retire(*, user):
       rows, which point to the (retired) user id only;
     * issued documents keep their verification code, checksum and certified details, so the
       register still verifies them, but the holder's name becomes « Retired account » and the
-      stored PDF, which names them, is deleted, as are the session ZIPs that may contain it.
+      stored PDF, which names them, is deleted, as are the session ZIPs that may contain it;
+    * notifications still waiting are never sent, and the log forgets the address they went to.
     """
     now = timezone.now()
     upcoming = (
@@ -44,6 +55,16 @@ def retire(*, user):
     for registration in upcoming:
         unregister(registration=registration, actor=None, reason=RETIRED_REASON)
     _forget_documents(user)
+    _forget_notifications(user)
+
+
+def _forget_notifications(user):
+    unsent = (NotificationStatus.PENDING, NotificationStatus.FAILED)
+    with translation.override(django_settings.LANGUAGE_CODE):
+        Notification.objects.filter(user=user, status__in=unsent).update(
+            status=NotificationStatus.SKIPPED, next_attempt_at=None, error=str(NOT_SENT)
+        )
+    Notification.objects.filter(user=user).exclude(recipient="").update(recipient="")
 
 
 def _forget_documents(user):

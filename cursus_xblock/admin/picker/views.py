@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from ... import permissions
 from ...models import Role, Session
 from ...selectors import sessions as session_selectors
+from ...services.history import notifying
 from ...services.inputs import REASON_MAX_LENGTH, clean_reason
 from . import summary as summaries
 from .presenters import session_item
@@ -200,14 +201,19 @@ class Picker:
         if request.method != "POST":
             return self.render_picker(request, target, role)
         sessions, reason, errors = self.read_post(request.POST, target, viewer=request.user)
+        silent = request.POST.get("silent") == "1"
         if errors:
-            return self.render_picker(request, target, role, errors=errors, sessions=sessions, reason=reason)
+            return self.render_picker(
+                request, target, role, errors=errors, sessions=sessions, reason=reason, silent=silent
+            )
         try:
-            results = self.register(request, target, role, sessions, reason)
+            # "Do not notify": the registrations of this OK tell nobody (the service carries it to the signal).
+            with notifying(not silent):
+                results = self.register(request, target, role, sessions, reason)
         except Session.DoesNotExist:  # deleted between the check and the lock
             sessions = list(Session.objects.filter(pk__in=[s.pk for s in sessions]).select_related("course"))
             return self.render_picker(
-                request, target, role, errors=[UNKNOWN_SESSIONS], sessions=sessions, reason=reason
+                request, target, role, errors=[UNKNOWN_SESSIONS], sessions=sessions, reason=reason, silent=silent
             )
         token = summaries.store(request, kind=self.kind, target=target, role=role, results=results)
         return HttpResponseRedirect(self.url("register_summary", target.pk, token))
@@ -241,7 +247,7 @@ class Picker:
             errors.append(NO_MEMBERS)
         return sessions, reason, errors
 
-    def render_picker(self, request, target, role, *, errors=(), sessions=(), reason=""):
+    def render_picker(self, request, target, role, *, errors=(), sessions=(), reason="", silent=False):
         now = timezone.now()
         sessions = list(sessions)
         if sessions:  # an error page keeps what was picked, with the same details as the list
@@ -264,6 +270,7 @@ class Picker:
             courses=permissions.courses_managed_by(request.user).only("id", "title", "code").order_by("title", "code"),
             errors=errors,
             reason=reason,
+            silent=silent,
             max_reason=REASON_MAX_LENGTH,
             cancel_url=self.back_url(target),
             people=self.people_count(target),

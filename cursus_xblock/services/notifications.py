@@ -1,0 +1,404 @@
+"""Telling people what happened to their registration: queued from the signal, delivered once.
+
+``on_registration_changed`` is connected to ``signals.registration_changed``, which is sent after
+the change is committed, so a rolled-back registration never sends anything. It writes one
+``Notification`` row per message, unique per (person, trigger, object, version): the object is
+the registration, the version the time of the history entry that recorded the change, so the same
+change announced twice queues one message. Delivery is separate: a Celery task per message when the
+host runs Celery, otherwise ``cursus_send_notifications`` (from cron, every minute). Each delivery
+first claims its row with a conditional update, so a task and the command running together, or
+the command run twice, send a message once; a failure is retried later with a growing delay.
+
+Sending and writing "sent" cannot be one transaction with an SMTP server: a process killed between
+the two leaves the row claimed, and it is sent again once its claim has expired (at least once,
+never twice while everything runs).
+
+The texts are ``NotificationTemplate`` rows, edited in the admin, in the documents' sandboxed
+template language with the documents' placeholders (plus ``waiting.position``, ``reason`` and
+``registration.pending``). A missing one is created from the defaults below, translated into the
+language asked for, the first time it is needed.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings as django_settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+
+from ..backends import get_backend
+from ..conf import settings
+from ..documents.placeholders import build_context
+from ..documents.templating import render_template
+from ..models import (
+    ACTIVE_STATUSES,
+    HistoryAction,
+    Notification,
+    NotificationStatus,
+    NotificationSwitch,
+    NotificationTemplate,
+    NotificationTrigger,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+from .capacity import waiting_positions_of
+
+log = logging.getLogger(__name__)
+
+SEND_TASK = "cursus_xblock.send_notification"
+#: A delivery that started this long ago without finishing lost its process: it may be tried again.
+CLAIM = datetime.timedelta(minutes=10)
+
+INACTIVE = _("The account is inactive or retired: nothing is sent to it.")
+NO_EMAIL = _("This person has no e-mail address.")
+
+_GREETING = _("Hello {{ person.first_name|default:person.full_name }},")
+_DETAILS = _(
+    "Session: {{ session.name }} ({{ course.title }})\n"
+    "From {{ session.start.datetime }} to {{ session.end.datetime }}"
+    "{% if session.place %}\nPlace: {{ session.place }}{% endif %}"
+)
+_REASON = _("Reason: {{ reason }}")
+#: The triggers whose default message gives the reason the manager wrote (elsewhere it stays in the history).
+_WITH_REASON = {"refused", "unregistered", "session_cancelled"}
+
+#: (subject, what happened) of each trigger's default message.
+DEFAULTS = {
+    NotificationTrigger.REGISTERED: (
+        _("Registration confirmed: {{ session.name }}"),
+        _("Your registration in this session is confirmed."),
+    ),
+    NotificationTrigger.WAITING: (
+        _("Waiting list: {{ session.name }}"),
+        _(
+            "The session is full: you are on its waiting list, in position {{ waiting.position }}. "
+            "You will be told when a seat is yours."
+        ),
+    ),
+    NotificationTrigger.PROMOTED: (
+        _("A seat is yours: {{ session.name }}"),
+        _(
+            "A seat became free: you are no longer on the waiting list."
+            "{% if registration.pending %} Your registration now awaits validation.{% endif %}"
+        ),
+    ),
+    NotificationTrigger.PENDING: (
+        _("Registration awaiting validation: {{ session.name }}"),
+        _("Your registration has been received; it awaits validation. You will be told of the decision."),
+    ),
+    NotificationTrigger.VALIDATED: (
+        _("Registration validated: {{ session.name }}"),
+        _("Your registration in this session has been validated."),
+    ),
+    NotificationTrigger.REFUSED: (
+        _("Registration refused: {{ session.name }}"),
+        _("Your registration in this session has been refused."),
+    ),
+    NotificationTrigger.UNREGISTERED: (
+        _("Unregistered: {{ session.name }}"),
+        _("You have been unregistered from this session."),
+    ),
+    NotificationTrigger.UNREGISTERED_SELF: (
+        _("Unregistration recorded: {{ session.name }}"),
+        _("Your unregistration from this session has been recorded."),
+    ),
+    NotificationTrigger.SESSION_CANCELLED: (
+        _("Session cancelled: {{ session.name }}"),
+        _("This session has been cancelled."),
+    ),
+}
+
+_REGISTERED_AS = {
+    RegistrationStatus.CONFIRMED: NotificationTrigger.REGISTERED,
+    RegistrationStatus.WAITING: NotificationTrigger.WAITING,
+    RegistrationStatus.PENDING: NotificationTrigger.PENDING,
+}
+
+
+# --- queueing -----------------------------------------------------------------------------
+
+
+def trigger_of(*, registration, action, new_value, actor):
+    """The trigger a recorded change is, or None when it tells the person nothing."""
+    if action == HistoryAction.REGISTERED:
+        return _REGISTERED_AS.get(new_value)
+    if action == HistoryAction.PROMOTED:
+        return NotificationTrigger.PROMOTED
+    if action == HistoryAction.VALIDATED:
+        return NotificationTrigger.VALIDATED
+    if action == HistoryAction.REFUSED:
+        return NotificationTrigger.REFUSED
+    if action == HistoryAction.CANCELLED:
+        if actor is not None and actor.pk == registration.user_id:
+            return NotificationTrigger.UNREGISTERED_SELF
+        return NotificationTrigger.UNREGISTERED
+    return None
+
+
+def is_enabled(trigger, session):
+    """The session's switch, else its course's, else the site's ``CURSUS_NOTIFICATIONS`` (on by default)."""
+    switches = {
+        switch.session_id is not None: switch.enabled
+        for switch in NotificationSwitch.objects.filter(
+            Q(session=session) | Q(course_id=session.course_id), trigger=trigger
+        )
+    }
+    for level in (True, False):
+        if level in switches:
+            return switches[level]
+    return bool(settings.NOTIFICATIONS.get(str(trigger), True))
+
+
+def on_registration_changed(
+    sender, *, registration, event_registration, action, new_value, actor=None, reason="", notify=True, **kwargs
+):
+    """Queue the learner's message for a committed change (receiver of ``registration_changed``)."""
+    from .retirement import RETIRED_REASON
+
+    if not notify or event_registration is not None or reason == RETIRED_REASON:
+        return
+    if registration.role != Role.LEARNER:
+        return
+    trigger = trigger_of(registration=registration, action=action, new_value=new_value, actor=actor)
+    if trigger is None:
+        return
+    data = {"reason": reason or "", "status": new_value}
+    if trigger == NotificationTrigger.WAITING:
+        data["position"] = waiting_positions_of([registration]).get(registration.pk)
+    created_at = kwargs.get("created_at") or registration.updated_at
+    try:
+        queue(
+            user_id=registration.user_id,
+            trigger=trigger,
+            session=registration.session,
+            registration=registration,
+            version=created_at.isoformat(),
+            data=data,
+        )
+    except Exception:  # the change is committed: a failure to queue must not hide it
+        log.exception("Could not queue the %s notification of registration %s", trigger, registration.pk)
+
+
+def on_session_cancelled(sender, *, session, actor=None, created_at=None, notify=True, **kwargs):
+    """Queue a message to each learner still registered in a cancelled session (receiver of ``session_cancelled``)."""
+    if not notify:
+        return
+    version = f"cancelled:{(created_at or session.updated_at).isoformat()}"
+    registrations = Registration.objects.filter(session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES)
+    for registration in registrations:
+        try:
+            queue(
+                user_id=registration.user_id,
+                trigger=NotificationTrigger.SESSION_CANCELLED,
+                session=session,
+                registration=registration,
+                version=version,
+                data={"status": registration.status},
+            )
+        except Exception:  # the cancellation is committed: one failure must not stop the others
+            log.exception("Could not queue the cancellation notification of registration %s", registration.pk)
+
+
+def queue(*, user_id, trigger, session, registration, version, data=None):
+    """The message's row, created once per (person, trigger, object, version); None when turned off.
+
+    The row is handed to a Celery worker when the host runs Celery, else left for the command.
+    """
+    if not is_enabled(trigger, session):
+        return None
+    row, created = Notification.objects.get_or_create(
+        user_id=user_id,
+        trigger=trigger,
+        object_key=f"registration:{registration.pk}",
+        version=version,
+        defaults={"session": session, "registration": registration, "data": data or {}},
+    )
+    if created:
+        publish(row.pk)
+    return row
+
+
+def publish(notification_id):
+    """Give one message to the Celery workers, if the host runs them (named: the task calls us)."""
+    from .documents.batches import celery_enabled
+
+    if not celery_enabled():
+        return
+    from celery import signature
+
+    try:
+        signature(SEND_TASK, args=(notification_id,)).apply_async()
+    except Exception:  # the command (or the next run) sends what no worker got
+        log.exception("Notification %s could not be published", notification_id)
+
+
+def resend(notifications):
+    """Send these messages again, whatever became of them (the admin's action)."""
+    ids = [n.pk for n in notifications]
+    Notification.objects.filter(pk__in=ids).update(
+        status=NotificationStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), error=""
+    )
+    for pk in ids:
+        publish(pk)
+    return len(ids)
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+def retry_delay(attempts):
+    """1, 2, 4 … minutes after the first, second, third … failure."""
+    return datetime.timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def send_due(*, now=None, limit=None):
+    """Send every message that is due (new, or failed and waited long enough); {status: count}."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            status__in=(NotificationStatus.PENDING, NotificationStatus.FAILED), next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = {}
+    for pk in ids:
+        row = deliver(pk, now=now)
+        if row is not None:
+            counts[row.status] = counts.get(row.status, 0) + 1
+    return counts
+
+
+def deliver(notification_id, *, now=None):
+    """Send one message if it is due and nobody else is sending it; the row afterwards, or None."""
+    now = now or timezone.now()
+    row = Notification.objects.filter(pk=notification_id).select_related("user").first()
+    if row is None or row.status not in (NotificationStatus.PENDING, NotificationStatus.FAILED):
+        return None
+    if row.next_attempt_at is None or row.next_attempt_at > now:
+        return None
+    claimed = Notification.objects.filter(
+        pk=row.pk, status=row.status, attempts=row.attempts, next_attempt_at=row.next_attempt_at
+    ).update(attempts=row.attempts + 1, next_attempt_at=now + CLAIM)
+    if not claimed:
+        return None
+    row.attempts += 1
+    user = row.user
+    if not can_receive(user):
+        return _finish(row, NotificationStatus.SKIPPED, error=str(INACTIVE if user.email else NO_EMAIL))
+    language = person_language(user)
+    try:
+        message = build_message(row, language)
+        message.send()
+    except Exception as exc:
+        log.exception("Notification %s could not be sent", row.pk)
+        retry_at = now + retry_delay(row.attempts) if row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS else None
+        return _finish(row, NotificationStatus.FAILED, error=str(exc)[:2000], next_attempt_at=retry_at)
+    return _finish(
+        row,
+        NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        language=language,
+        recipient=user.email,
+        subject=message.subject[:255],
+        error="",
+        next_attempt_at=None,
+    )
+
+
+def _finish(row, status, **fields):
+    fields.setdefault("next_attempt_at", None)
+    for name, value in {"status": status, **fields}.items():
+        setattr(row, name, value)
+    Notification.objects.filter(pk=row.pk).update(status=status, **fields)
+    return row
+
+
+def can_receive(user):
+    """Never an inactive or retired account (Open edX retires by replacing the address)."""
+    retired_prefix = getattr(django_settings, "RETIRED_EMAIL_PREFIX", "retired__user_")
+    return bool(user.is_active and user.email and not user.email.startswith(retired_prefix))
+
+
+def person_language(user):
+    """The person's language preference (Open edX), else the site's; one the site offers."""
+    language = get_backend().preferred_language(user) or django_settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return translation.get_supported_language_variant(django_settings.LANGUAGE_CODE)
+
+
+# --- texts --------------------------------------------------------------------------------
+
+
+def default_texts(trigger, language):
+    """(subject, text body, HTML body) of the default message, translated into ``language``."""
+    subject, sentence = DEFAULTS[trigger]
+    with translation.override(language):
+        paragraphs = [str(_GREETING), str(sentence), str(_DETAILS)]
+        reason = str(_REASON) if str(trigger) in _WITH_REASON else ""
+        subject = str(subject)
+
+    def html_paragraph(text):
+        return "<p>" + escape(text).replace("&#x27;", "'").replace("&quot;", '"').replace("\n", "<br>") + "</p>\n"
+
+    text = "\n\n".join(paragraphs)
+    html = "".join(html_paragraph(p) for p in paragraphs)
+    if reason:
+        text += "{% if reason %}\n\n" + reason + "{% endif %}"
+        html += "{% if reason %}" + html_paragraph(reason) + "{% endif %}"
+    return subject, text + "\n\n{{ platform_name }}\n", html + "<p>{{ platform_name }}</p>\n"
+
+
+def template_for(trigger, language):
+    """The trigger's template in ``language``, created from the defaults the first time."""
+    subject, text, html = default_texts(trigger, language)
+    template, _created = NotificationTemplate.objects.get_or_create(
+        trigger=trigger, language=language, defaults={"subject": subject, "body_text": text, "body_html": html}
+    )
+    return template
+
+
+def message_context(row, language):
+    data = row.data or {}
+    context = build_context(registration=row.registration, language=language)
+    context["waiting"] = {"position": data.get("position") or ""}
+    context["reason"] = data.get("reason", "")
+    context["registration"] = {"pending": data.get("status") == RegistrationStatus.PENDING}
+    return context
+
+
+def render(template, context):
+    """(subject, text, html) of ``template`` with ``context``; ``TemplateError`` when it cannot be made."""
+    subject = " ".join(render_template(template.subject, context, autoescape=False).split())
+    text = render_template(template.body_text, context, autoescape=False)
+    html = render_template(template.body_html, context) if template.body_html.strip() else ""
+    return subject, text, html
+
+
+def preview(template):
+    """(subject, text, html) of ``template`` with sample values, for the admin; ``TemplateError`` if it fails."""
+    from ..documents.placeholders import sample_context
+    from ..models import DocumentKind
+
+    language = template.language or django_settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = sample_context(DocumentKind.SESSION_INVITATION, language)
+        context.update(waiting={"position": 3}, reason="", registration={"pending": False})
+        return render(template, context)
+
+
+def build_message(row, language):
+    with translation.override(language):
+        subject, text, html = render(template_for(row.trigger, language), message_context(row, language))
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=django_settings.DEFAULT_FROM_EMAIL, to=[row.user.email]
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message

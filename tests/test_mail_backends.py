@@ -1,0 +1,8 @@
+"""E-mail backends for tests: one whose server is down."""
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("SMTP is down")
