@@ -18,15 +18,11 @@ from xblock.fields import Boolean, Scope, String
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 from xblock.validation import ValidationMessage
 
-from .. import permissions
 from ..backends import WorkspaceRefused
 from ..models import (
     ACTIVE_STATUSES,
-    Attendance,
     Course,
     DocumentKind,
-    Event,
-    EventRegistration,
     IssuedDocument,
     Registration,
     RegistrationStatus,
@@ -34,7 +30,6 @@ from ..models import (
 )
 from ..selectors.attendance import attendance_grids
 from ..selectors.sessions import source_sessions
-from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service
 from ..services.inputs import clean_reason
@@ -44,13 +39,8 @@ from . import handlers, rendering
 from .handlers import _
 from .listing import block_sessions
 from .rendering import loader
+from .roll_call import RollCallMixin, trains_listed
 from .viewer import viewer_of
-
-
-def _trains(row):
-    """The viewer is a confirmed trainer of this listed session."""
-    return row.trainer is not None and row.trainer.status == RegistrationStatus.CONFIRMED
-
 
 SOURCE_COURSE_RUN = "course_run"
 SOURCE_COURSE = "course"
@@ -58,7 +48,7 @@ SOURCE_COURSE = "course"
 
 @XBlock.wants("user")
 @XBlock.needs("i18n")
-class CursusXBlock(StudioEditableXBlockMixin, XBlock):
+class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
     """Training sessions of a course, with Register / Leave, séances, calendar files and documents."""
 
     display_name = String(
@@ -152,7 +142,7 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
     def _sessions_html(self, viewer, *, preview=False):
         listing = block_sessions(self._sessions(), viewer=viewer.user, show_past=self.show_past)
         zone = zoneinfo.ZoneInfo(viewer.time_zone) if rendering.known_zone(viewer.time_zone) else None
-        trained = [row.session for row in listing.rows if _trains(row)] if not preview else []
+        trained = [row.session for row in listing.rows if trains_listed(row)] if not preview else []
         grids = attendance_grids(trained) if trained else {}
         return self._render(
             "templates/cursus_xblock/block/sessions.html",
@@ -228,38 +218,6 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
                 for learner in row.learners
             ],
         }
-
-    def _rolls(self, grid, tz):
-        """The roll call of each séance held, for the session's trainer: learners, their state, a label."""
-        states = [(value, str(label)) for value, label in Attendance.choices]
-        label = self.gettext(_("Attendance of {person} at {event}"))
-        rolls = []
-        for i, column in enumerate(grid.columns):
-            if not column.started:
-                continue
-            cells = []
-            for row in grid.rows:
-                cell = row.cells[i]
-                if cell is None:
-                    continue
-                person = row.user.get_full_name() or row.user.get_username()
-                cells.append(
-                    {
-                        "registration": row.registration.pk,
-                        "name": person,
-                        "state": cell.attendance,
-                        "label": elide(label, {"person": person}).format(person=person, event=column.event.name),
-                    }
-                )
-            rolls.append(
-                {
-                    "event": column.event,
-                    "dates": long_date_range(column.event.start, column.event.end, tz),
-                    "cells": cells,
-                    "states": states,
-                }
-            )
-        return rolls
 
     # --- where the sessions come from ---------------------------------------------------------
 
@@ -349,41 +307,6 @@ class CursusXBlock(StudioEditableXBlockMixin, XBlock):
         self.runtime.publish(self, "cursus.session.left", {"session_id": session.pk})
         left = elide(self.gettext(_("You have left {session}.")), {"session": session.name})
         return self._answer(viewer, left.format(session=session.name))
-
-    @handlers.signed_in_json
-    def attendance(self, data, viewer):
-        """A trainer sets one learner's attendance at one séance of a session of this block."""
-        pk = handlers.positive_int(data.get("event"))
-        event = (
-            Event.objects.select_related("session").filter(pk=pk, session__in=self._sessions()).first() if pk else None
-        )
-        if event is None:
-            raise JsonHandlerError(404, self.gettext(_("This séance is not offered here.")))
-        if not permissions.trains(viewer.user, event.session):
-            raise JsonHandlerError(403, self.gettext(_("Only the trainers of this session take its attendance.")))
-        registration_id = handlers.positive_int(data.get("registration"))
-        cell = (
-            EventRegistration.objects.filter(event=event, registration_id=registration_id)
-            .select_related("registration__user")
-            .first()
-            if registration_id
-            else None
-        )
-        not_a_learner = self.gettext(_("This person is not a learner of this séance."))
-        if cell is None:
-            raise JsonHandlerError(409, not_a_learner)
-        try:
-            attendance_service.attendance_mark_many(event=event, marks={cell.pk: data.get("state")}, actor=viewer.user)
-        except RegistrationError as exc:
-            if exc.code == "not_registered":  # the service names rows by id: the trainer knows people
-                raise JsonHandlerError(409, not_a_learner) from exc
-            raise JsonHandlerError(400 if exc.code == "bad_state" else 409, str(exc.message)) from exc
-        user = cell.registration.user
-        person = user.get_full_name() or user.get_username()
-        message = elide(self.gettext(_("Attendance of {person} saved: {state}.")), {"person": person})
-        state = Attendance(data.get("state"))
-        self.runtime.publish(self, "cursus.attendance.recorded", {"event_id": event.pk, "state": state.value})
-        return {"message": message.format(person=person, state=str(state.label)), "state": state.value}
 
     @handlers.viewer_download
     def calendar(self, request, user):

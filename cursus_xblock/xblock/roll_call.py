@@ -1,0 +1,90 @@
+"""The trainer's roll call in the XBlock: each held séance's learners, and the handler saving one state.
+
+A mixin of ``CursusXBlock``: it uses the block's ``gettext``, ``_sessions`` and runtime.
+"""
+
+from xblock.exceptions import JsonHandlerError
+
+from .. import permissions
+from ..models import Attendance, Event, EventRegistration, RegistrationStatus
+from ..services import attendance as attendance_service
+from ..services.outcomes import RegistrationError
+from ..utils.dates import elide, long_date_range
+from . import handlers
+from .handlers import _
+
+
+def trains_listed(row):
+    """The viewer is a confirmed trainer of this listed session."""
+    return row.trainer is not None and row.trainer.status == RegistrationStatus.CONFIRMED
+
+
+class RollCallMixin:
+    """The roll call of the sessions a viewer trains, in the block's page and its ``attendance`` handler."""
+
+    def _rolls(self, grid, tz):
+        """The roll call of each séance held, for the session's trainer: learners, their state, a label."""
+        states = [(value, str(label)) for value, label in Attendance.choices]
+        label = self.gettext(_("Attendance of {person} at {event}"))
+        rolls = []
+        for i, column in enumerate(grid.columns):
+            if not column.started:
+                continue
+            cells = []
+            for row in grid.rows:
+                cell = row.cells[i]
+                if cell is None:
+                    continue
+                person = row.user.get_full_name() or row.user.get_username()
+                cells.append(
+                    {
+                        "registration": row.registration.pk,
+                        "name": person,
+                        "state": cell.attendance,
+                        "label": elide(label, {"person": person}).format(person=person, event=column.event.name),
+                    }
+                )
+            rolls.append(
+                {
+                    "event": column.event,
+                    "dates": long_date_range(column.event.start, column.event.end, tz),
+                    "cells": cells,
+                    "states": states,
+                }
+            )
+        return rolls
+
+    @handlers.signed_in_json
+    def attendance(self, data, viewer):
+        """A trainer sets one learner's attendance at one séance of a session of this block."""
+        pk = handlers.positive_int(data.get("event"))
+        event = (
+            Event.objects.select_related("session").filter(pk=pk, session__in=self._sessions()).first() if pk else None
+        )
+        if event is None:
+            raise JsonHandlerError(404, self.gettext(_("This séance is not offered here.")))
+        if not permissions.trains(viewer.user, event.session):
+            raise JsonHandlerError(403, self.gettext(_("Only the trainers of this session take its attendance.")))
+        registration_id = handlers.positive_int(data.get("registration"))
+        cell = (
+            EventRegistration.objects.filter(event=event, registration_id=registration_id)
+            .select_related("registration__user")
+            .first()
+            if registration_id
+            else None
+        )
+        not_a_learner = self.gettext(_("This person is not a learner of this séance."))
+        if cell is None:
+            raise JsonHandlerError(409, not_a_learner)
+        try:
+            attendance_service.attendance_mark_many(event=event, marks={cell.pk: data.get("state")}, actor=viewer.user)
+        except RegistrationError as exc:
+            if exc.code == "not_registered":  # the service names rows by id: the trainer knows people
+                raise JsonHandlerError(409, not_a_learner) from exc
+            raise JsonHandlerError(400 if exc.code == "bad_state" else 409, str(exc.message)) from exc
+        user = cell.registration.user
+        person = user.get_full_name() or user.get_username()
+        message = elide(self.gettext(_("Attendance of {person} saved: {state}.")), {"person": person})
+        state = Attendance(data.get("state"))
+        self.runtime.publish(self, "cursus.attendance.recorded", {"event_id": event.pk, "state": state.value})
+        return {"message": message.format(person=person, state=str(state.label)), "state": state.value}
