@@ -14,6 +14,7 @@ The bundled DejaVu fonts (``static/cursus_xblock/fonts``) are declared as "Cursu
 """
 
 import atexit
+import contextlib
 import functools
 import logging
 import mimetypes
@@ -218,8 +219,16 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
 
     Made within ``CURSUS_RENDER_TIMEOUT`` seconds by a worker process (``pdf_worker``), killed
     when it overruns: then ``TemplateLimitExceeded`` says the template took too long. With the
-    setting at 0, made here by ``render_pdf_here``, without a time limit.
+    setting at 0, made here by ``render_pdf_here``, without a time limit. Inside ``rendering_ahead``
+    a PDF asked for ahead is taken from there.
     """
+    plan = getattr(_ahead, "plan", None)
+    if plan is not None:
+        return plan.render(html, css)
+    return _render_pdf_now(html, css)
+
+
+def _render_pdf_now(html, css):
     _weasyprint()  # a missing WeasyPrint is reported by the caller's process
     from ..conf import settings
 
@@ -228,6 +237,69 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
     from . import pdf_worker
 
     return pdf_worker.render(html, css)
+
+
+class RenderingAhead(Exception):  # noqa: N818 — a signal, not an error
+    """Raised by ``render_pdf`` inside ``RenderPlan.ahead()``: its PDF is being made in the pool."""
+
+
+_ahead = threading.local()
+
+
+class RenderPlan:
+    """PDFs asked for ahead of their document, made ``parallel`` at a time by worker processes.
+
+    WeasyPrint holds the interpreter lock, but each PDF is made by its own worker process
+    (``pdf_worker``), so PDFs made from several threads of one caller are made on several cores.
+    The caller keeps its database work in its own thread: it builds the next documents' HTML
+    ahead (``ahead()``: ``render_pdf`` hands the HTML to the pool and raises ``RenderingAhead``),
+    then issues them one by one as before, and ``render_pdf`` given the very same HTML and CSS
+    returns the PDF made ahead (an exception of the renderer, "took too long" included, is raised
+    there). Other HTML is made then and there, as without a plan.
+    """
+
+    def __init__(self, executor, parallel):
+        self.executor, self.parallel = executor, parallel
+        self.pending = {}  # (html, css) → Future
+        self.collecting = False
+
+    @contextlib.contextmanager
+    def ahead(self):
+        self.collecting = True
+        try:
+            yield
+        except RenderingAhead:
+            pass
+        finally:
+            self.collecting = False
+
+    def render(self, html, css):
+        future = self.pending.pop((html, css), None)
+        if future is not None:
+            return future.result()
+        if self.collecting:
+            self.pending[(html, css)] = self.executor.submit(_render_pdf_now, html, css)
+            raise RenderingAhead
+        return _render_pdf_now(html, css)
+
+
+@contextlib.contextmanager
+def rendering_ahead(parallel):
+    """A ``RenderPlan`` for this thread making up to ``parallel`` PDFs at a time; its pool stopped after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import pdf_worker
+
+    previous = getattr(_ahead, "plan", None)
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="cursus-pdf") as executor:
+        plan = _ahead.plan = RenderPlan(executor, parallel)
+        try:
+            with pdf_worker.kept_idle(parallel):
+                yield plan
+        finally:
+            _ahead.plan = previous
+            for future in plan.pending.values():  # asked for ahead, never used: not waited for
+                future.cancel()
 
 
 def render_pdf_here(html: str, *, css: str = "") -> bytes:

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 
 from django.core.files.base import ContentFile
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,16 +52,29 @@ def _resolve(kind, registration, event, template, language):
     return kind, registration, event if kind.for_event else None, template
 
 
-def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False, batch=None):
+def issue(
+    *,
+    kind,
+    registration,
+    actor=None,
+    event=None,
+    template=None,
+    language=None,
+    send_email=False,
+    batch=None,
+    code=None,
+    issued_at=None,
+):
     """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
 
     ``registration`` is a session registration (or an event registration, which names the event);
-    ``batch`` the bulk request it belongs to, if any.
+    ``batch`` the bulk request it belongs to, if any; ``code`` and ``issued_at`` those given to
+    ``issue_ahead`` (a new code and now otherwise).
     Raises ``DocumentRefused`` with a message when the document cannot be issued.
     """
     kind, registration, event, template = _resolve(kind, registration, event, template, language)
     version = template.current_version
-    code, issued_at = _new_code(), timezone.now()
+    code, issued_at = code or _new_code(), issued_at or timezone.now()
     try:
         document = get_generator(kind).generate(
             registration=registration,
@@ -99,6 +113,33 @@ def issue(*, kind, registration, actor=None, event=None, template=None, language
     if send_email:
         email_document(issued)
     return issued
+
+
+def issue_ahead(*, plan, kind, registration, actor=None):
+    """Start making the PDF a later ``issue`` will ask for; the ``(code, issued_at)`` to issue it with.
+
+    Nothing is stored or recorded: the generator builds the document's HTML with this code and
+    time and ``plan`` (``render.RenderPlan``) makes its PDF in the background. A refusal or an
+    error is left for ``issue`` to meet and report.
+    """
+    code, issued_at = _new_code(), timezone.now()
+    try:
+        kind, registration, event, template = _resolve(kind, registration, None, None, None)
+        with plan.ahead():
+            get_generator(kind).generate(
+                registration=registration,
+                template_version=template.current_version,
+                actor=actor,
+                event=event,
+                verification_url=verification_url(code),
+                verification_code=code,
+                issued_at=issued_at,
+            )
+    except DatabaseError:
+        raise
+    except Exception:  # noqa: BLE001, S110 — issue() meets it again and reports it
+        pass
+    return code, issued_at
 
 
 def preview(*, kind, registration, event=None, template=None):
