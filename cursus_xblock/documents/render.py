@@ -219,8 +219,8 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
 
     Made within ``CURSUS_RENDER_TIMEOUT`` seconds by a worker process (``pdf_worker``), killed
     when it overruns: then ``TemplateLimitExceeded`` says the template took too long. With the
-    setting at 0, made here by ``render_pdf_here``, without a time limit. Inside ``rendering_ahead``
-    a PDF asked for ahead is taken from there.
+    setting at 0, made here by ``render_pdf_here``, without a time limit. Inside
+    ``RenderPlan.ahead()`` it is made in the background (a ``PendingPdf``).
     """
     plan = getattr(_ahead, "plan", None)
     if plan is not None:
@@ -239,28 +239,30 @@ def _render_pdf_now(html, css):
     return pdf_worker.render(html, css)
 
 
-class RenderingAhead(Exception):  # noqa: N818 — a signal, not an error
-    """Raised by ``render_pdf`` inside ``RenderPlan.ahead()``: its PDF is being made in the pool."""
+class PendingPdf(bytes):
+    """What ``render_pdf`` returns inside ``RenderPlan.ahead()``: a PDF being made; ``future`` gives it."""
+
+    future = None
 
 
 _ahead = threading.local()
 
 
 class RenderPlan:
-    """PDFs asked for ahead of their document, made ``parallel`` at a time by worker processes.
+    """PDFs made ahead of their document, ``parallel`` at a time by worker processes.
 
     WeasyPrint holds the interpreter lock, but each PDF is made by its own worker process
-    (``pdf_worker``), so PDFs made from several threads of one caller are made on several cores.
-    The caller keeps its database work in its own thread: it builds the next documents' HTML
-    ahead (``ahead()``: ``render_pdf`` hands the HTML to the pool and raises ``RenderingAhead``),
-    then issues them one by one as before, and ``render_pdf`` given the very same HTML and CSS
-    returns the PDF made ahead (an exception of the renderer, "took too long" included, is raised
-    there). Other HTML is made then and there, as without a plan.
+    (``pdf_worker``), so PDFs asked for from several threads of one caller are made on several
+    cores. The caller keeps its database work in its own thread: it has the next documents
+    generated ahead (``ahead()``: ``render_pdf`` hands the HTML to the pool and returns a
+    ``PendingPdf`` at once), then records them one by one, each with its PDF once made (an
+    exception of the renderer, "took too long" included, is raised by ``future.result()``).
+    Outside ``ahead()`` PDFs are made then and there, as without a plan.
     """
 
     def __init__(self, executor, parallel):
         self.executor, self.parallel = executor, parallel
-        self.pending = {}  # (html, css) → Future
+        self.futures = []
         self.collecting = False
 
     @contextlib.contextmanager
@@ -268,19 +270,16 @@ class RenderPlan:
         self.collecting = True
         try:
             yield
-        except RenderingAhead:
-            pass
         finally:
             self.collecting = False
 
     def render(self, html, css):
-        future = self.pending.pop((html, css), None)
-        if future is not None:
-            return future.result()
-        if self.collecting:
-            self.pending[(html, css)] = self.executor.submit(_render_pdf_now, html, css)
-            raise RenderingAhead
-        return _render_pdf_now(html, css)
+        if not self.collecting:
+            return _render_pdf_now(html, css)
+        pending = PendingPdf()
+        pending.future = self.executor.submit(_render_pdf_now, html, css)
+        self.futures.append(pending.future)
+        return pending
 
 
 @contextlib.contextmanager
@@ -298,7 +297,7 @@ def rendering_ahead(parallel):
                 yield plan
         finally:
             _ahead.plan = previous
-            for future in plan.pending.values():  # asked for ahead, never used: not waited for
+            for future in plan.futures:  # made ahead, never used (the batch stopped): not waited for
                 future.cancel()
 
 

@@ -70,7 +70,7 @@ def _learners(session):
     )
 
 
-def _issue_one(*, batch, token, registration, actor, ahead=(None, None)):
+def _issue_one(*, batch, token, registration, actor, ahead=None):
     """Issue one person's document for ``batch``: its outcome recorded with it, in one transaction.
 
     The document and its report line are written together while the batch still carries this
@@ -87,15 +87,7 @@ def _issue_one(*, batch, token, registration, actor, ahead=(None, None)):
         else:
             try:
                 with transaction.atomic():
-                    code, issued_at = ahead
-                    document = issue(
-                        kind=batch.kind,
-                        registration=registration,
-                        actor=actor,
-                        batch=batch,
-                        code=code,
-                        issued_at=issued_at,
-                    )
+                    document = issue(kind=batch.kind, registration=registration, actor=actor, batch=batch, ahead=ahead)
                 outcome, message = BatchOutcome.ISSUED, ""
             except DocumentRefused as exc:  # a broken template is an error to fix, not a refusal of the person
                 failed = exc.code == "template_error"
@@ -301,10 +293,10 @@ def _build(batch, token):
         raise _TakenOver
     todo = [r for r in registrations if r.pk not in have]
     with _renders_ahead() as plan:
-        ahead = {}  # registration pk → (code, issued_at) its PDF is being made with
+        ahead = {}  # registration pk → its document generated ahead, its PDF in the making
         for index, registration in enumerate(todo):
-            if plan is not None:  # keep ``parallel`` PDFs in the making, ahead of the one issued now
-                for upcoming in todo[index : index + plan.parallel]:
+            if plan is not None:  # ``parallel`` PDFs in the making while this one is recorded
+                for upcoming in todo[index : index + plan.parallel + 1]:
                     if upcoming.pk not in ahead:
                         ahead[upcoming.pk] = issue_ahead(
                             plan=plan, kind=batch.kind, registration=upcoming, actor=batch.requested_by
@@ -314,7 +306,7 @@ def _build(batch, token):
                 token=token,
                 registration=registration,
                 actor=batch.requested_by,
-                ahead=ahead.pop(registration.pk, (None, None)),
+                ahead=ahead.pop(registration.pk, None),
             )
             done += 1
             if not mine.update(done=done, progress_at=timezone.now()):
