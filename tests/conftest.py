@@ -39,6 +39,7 @@ DATABASE_MODULES = (
     "tests/api/test_queries.py",
     "tests/documents/test_batches.py",
     "tests/documents/test_batch_worker.py",
+    "tests/documents/test_batch_parallel.py",
     "tests/openedx/test_organizations.py",
 )
 
