@@ -40,6 +40,7 @@ DATABASE_MODULES = (
     "tests/documents/test_batches.py",
     "tests/documents/test_batch_worker.py",
     "tests/documents/test_batch_parallel.py",
+    "tests/openedx/test_batch_refusal.py",
     "tests/openedx/test_organizations.py",
 )
 
