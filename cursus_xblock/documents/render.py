@@ -19,6 +19,7 @@ import functools
 import logging
 import mimetypes
 import threading
+import weakref
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, OpenerDirector, url2pathname
@@ -262,7 +263,7 @@ class RenderPlan:
 
     def __init__(self, executor, parallel):
         self.executor, self.parallel = executor, parallel
-        self.futures = []
+        self.futures = weakref.WeakSet()  # only those still held: a PDF used is let go
         self.collecting = False
 
     @contextlib.contextmanager
@@ -278,7 +279,7 @@ class RenderPlan:
             return _render_pdf_now(html, css)
         pending = PendingPdf()
         pending.future = self.executor.submit(_render_pdf_now, html, css)
-        self.futures.append(pending.future)
+        self.futures.add(pending.future)
         return pending
 
 
@@ -297,7 +298,7 @@ def rendering_ahead(parallel):
                 yield plan
         finally:
             _ahead.plan = previous
-            for future in plan.futures:  # made ahead, never used (the batch stopped): not waited for
+            for future in list(plan.futures):  # made ahead, never used (the batch stopped): not waited for
                 future.cancel()
 
 
