@@ -1,29 +1,30 @@
 """Requests per second of the REST API: the session list, and a bulk registration vs. the service.
 
-    python benchmarks/api.py [--db sqlite|postgresql|mariadb] [--requests 50] [--repeat 7]
+    python benchmarks/api.py [--db sqlite|postgresql|mariadb] [--requests 25] [--pairs 7]
 
-The session list is read 100 sessions a page. The bulk registration registers a new person in
-50 sessions (each with a workspace and an automatic event) through
-``POST users/<username>/registrations/``, and the same ``services.registration.register`` call
-is made directly: the ratio is the API's overhead (session authentication, parsing, validation,
-permission, serialization). Goal: at most 2.
+The session list, 100 sessions a page out of 500 (each with a séance and three learners), page 1
+and the last page in turn: goal the last ≤ 1.5× the first, the same queries. The bulk registration
+registers a new person in 50 sessions (each with a workspace, an automatic event and three
+learners) through ``POST users/<username>/registrations/``, and the same
+``services.registration.register`` call is made directly, in turn: the ratio is the API's
+overhead (session authentication, parsing, validation, permission, serialization). Goal ≤ 2.
 """
 
 import argparse
-import statistics
-import time
 
-from harness import test_database
+from harness import counted as timed
+from harness import equal_line, median_ms, paired, ratio_line, test_database
 
 SESSIONS_PER_PAGE = 100
+LISTED = 500
 BULK_SESSIONS = 50
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgresql", "mariadb"])
-    parser.add_argument("--requests", type=int, default=50, help="session-list requests timed")
-    parser.add_argument("--repeat", type=int, default=7, help="bulk registrations timed, each way")
+    parser.add_argument("--requests", type=int, default=25, help="session-list pairs (first page, last page)")
+    parser.add_argument("--pairs", type=int, default=7, help="bulk registration pairs (API, service)")
     args = parser.parse_args()
 
     with test_database(args.db):
@@ -32,19 +33,6 @@ def main():
         # The test host's URLs with the API mounted as in the plugin (tests/api/urls.py).
         with override_settings(ROOT_URLCONF="tests.api.urls", ALLOWED_HOSTS=["*"]):
             run(args)
-
-
-def timed(work):
-    """(seconds, SQL queries) of one call."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    reset_queries()  # the query log is bounded: counts are right only from an empty one
-    with CaptureQueriesContext(connection) as ctx:
-        start = time.perf_counter()
-        work()
-        elapsed = time.perf_counter() - start
-    return elapsed, len(ctx.captured_queries)
 
 
 def make_sessions(count, prefix):
@@ -97,34 +85,46 @@ def run(args):
     def person():
         return User.objects.create(username=f"bench-{next(counter)}", first_name="Zoé", last_name="Château")
 
-    print(f"API benchmark — {connection.vendor}")
+    print(f"API benchmark — {connection.vendor}, sides in turn after a warm-up pair")
 
-    # --- the session list ---------------------------------------------------------------------------
-    make_sessions(500, "LIST")
+    # --- the session list: the first page against the last --------------------------------------------
+    listed = make_sessions(LISTED, "LIST")
+    others = [person() for _ in range(3)]
+    service.register_users_in_sessions(sessions=listed, users=others, role=Role.LEARNER)
     url = reverse("cursus_xblock:api-session-list")
-    params = {"page_size": SESSIONS_PER_PAGE, "upcoming": "true"}
+    last = -(-LISTED // SESSIONS_PER_PAGE)
+    queries = {}
 
-    def get_page():
-        response = client.get(url, params)
-        assert response.status_code == 200 and len(response.json()["results"]) == SESSIONS_PER_PAGE
+    def page(number):
+        params = {"page_size": SESSIONS_PER_PAGE, "upcoming": "true", "page": number}
 
-    get_page()  # warm-up
-    runs = [timed(get_page) for _ in range(args.requests)]
-    seconds = sum(r[0] for r in runs)
-    median = statistics.median(r[0] for r in runs)
+        def work(i):
+            def get():
+                response = client.get(url, params)
+                assert response.status_code == 200 and len(response.json()["results"]) == SESSIONS_PER_PAGE
+
+            seconds, queries[number] = timed(get)
+            return seconds
+
+        return work
+
+    times = paired({"first": page(1), "last": page(last)}, args.requests)
     print(
-        f"  session list, {SESSIONS_PER_PAGE} a page     {args.requests / seconds:8.1f} req/s  "
-        f"{median * 1000:7.1f} ms median  {runs[0][1]:3d} queries"
+        f"  session list, {SESSIONS_PER_PAGE} a page of {LISTED}: page 1 {median_ms(times['first']):7.1f} ms,"
+        f" page {last} {median_ms(times['last']):7.1f} ms"
     )
+    print(ratio_line(f"session list: page {last} / page 1", times["last"], times["first"], at_most=1.5))
+    print(equal_line(f"session list queries: page 1 / page {last}", queries[1], queries[last]))
 
     # --- a bulk registration: API vs. service -----------------------------------------------------------
-    sessions = make_sessions(BULK_SESSIONS * (2 * args.repeat + 2), "BULK")
+    sessions = make_sessions(BULK_SESSIONS * (2 * args.pairs + 2), "BULK")
+    service.register_users_in_sessions(sessions=sessions, users=others, role=Role.LEARNER)
     batches = iter([sessions[i : i + BULK_SESSIONS] for i in range(0, len(sessions), BULK_SESSIONS)])
 
-    def through_api():
+    def through_api(i):
         user, batch = person(), next(batches)
         ids = [s.pk for s in batch]
-        elapsed, queries = timed(
+        elapsed, queries["api"] = timed(
             lambda: client.post(
                 reverse("cursus_xblock:api-user-registration-list", args=[user.get_username()]),
                 {"sessions": ids, "role": "learner", "reason": "Benchmark"},
@@ -132,31 +132,24 @@ def run(args):
             )
         )
         assert Registration.objects.filter(user=user, status="confirmed").count() == BULK_SESSIONS
-        return elapsed, queries
+        return elapsed
 
-    def direct():
+    def direct(i):
         user, batch = person(), next(batches)
         ids = [s.pk for s in batch]
-        elapsed, queries = timed(
+        elapsed, queries["direct"] = timed(
             lambda: service.register(user=user, sessions=ids, role=Role.LEARNER, actor=manager, reason="Benchmark")
         )
         assert Registration.objects.filter(user=user, status="confirmed").count() == BULK_SESSIONS
-        return elapsed, queries
+        return elapsed
 
-    through_api(), direct()  # warm-up
-    api_runs, direct_runs = [], []
-    for _ in range(args.repeat):  # interleaved, so that both see the same database size
-        api_runs.append(through_api())
-        direct_runs.append(direct())
-    api_s = statistics.median(r[0] for r in api_runs)
-    direct_s = statistics.median(r[0] for r in direct_runs)
+    times = paired({"api": through_api, "direct": direct}, args.pairs)
     print(
-        f"  bulk registration, {BULK_SESSIONS} sessions, median of {args.repeat}:\n"
-        f"    through the API           {1 / api_s:8.1f} req/s  {api_s * 1000:7.1f} ms  {api_runs[0][1]:4d} queries\n"
-        f"    service call, direct      {1 / direct_s:8.1f} /s     {direct_s * 1000:7.1f} ms  "
-        f"{direct_runs[0][1]:4d} queries\n"
-        f"    ratio API / direct        {api_s / direct_s:8.2f}   (goal ≤ 2)"
+        f"  bulk registration into {BULK_SESSIONS} sessions: through the API {median_ms(times['api']):7.1f} ms"
+        f" ({queries['api']} queries), the service directly {median_ms(times['direct']):7.1f} ms"
+        f" ({queries['direct']} queries)"
     )
+    print(ratio_line("bulk registration: API / service", times["api"], times["direct"], at_most=2))
 
 
 if __name__ == "__main__":

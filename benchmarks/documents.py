@@ -6,24 +6,25 @@ The service builds the placeholders, renders the template, makes the PDF (in a w
 deployed, and in process), stores it and records it; the baseline lays out the very same final
 HTML with WeasyPrint directly, with the same CSS, bundled fonts, URL fetcher and options. The
 sides run in turn, warmed; the goal is a median pairwise ratio service / WeasyPrint ≤ 1.25.
-The ZIP is measured for 50 and for 200 learners: peak Python memory must
-not grow with the number of documents (PDFs are streamed into the archive).
+The ZIP batch (as the admin and the Celery task build it) of --zip certificates, one PDF at a time
+against one per core, in turn: goal ≥ 1.8× on 2 cores. Then its peak memory at 50 and at --zip
+documents: the resident peak of the caller and of the busiest worker process must not grow (≤ 1.2×).
 """
 
 import argparse
 import statistics
 import sys
 import tempfile
-import time
 import tracemalloc
 
-from harness import test_database
+from harness import paired, ratio_line, test_database
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20, help="rounds")
-    parser.add_argument("--zip", type=int, default=200)
+    parser.add_argument("--zip", type=int, default=200, help="certificates in the ZIP batch (0: no ZIP)")
+    parser.add_argument("--zip-pairs", type=int, default=2, help="ZIP batches in turn, each way")
     args = parser.parse_args()
 
     with test_database():
@@ -54,26 +55,6 @@ def started_session(learners):
     users = list(user_model.objects.filter(username__startswith=f"{session.code}-"))
     outcomes = registration_service.register_users(session=session, users=users, role=Role.LEARNER)
     return session, [o.registration for o in outcomes]
-
-
-def paired(sides, rounds):
-    """Each side once per round, in turn (A B C A B C …): {name: [seconds per round]}."""
-    times = {name: [] for name in sides}
-    for i in range(rounds):
-        for name, work in sides.items():
-            start = time.perf_counter()
-            work(i)
-            times[name].append(time.perf_counter() - start)
-    return times
-
-
-def ratio_line(label, numerators, denominators, goal=None):
-    ratios = sorted(a / b for a, b in zip(numerators, denominators, strict=True))
-    line = f"  {label:<34} median {statistics.median(ratios):5.2f}  min–max {ratios[0]:5.2f}–{ratios[-1]:5.2f}"
-    if goal is not None:
-        verdict = "met" if statistics.median(ratios) <= goal else "NOT met"
-        line += f"   goal ≤ {goal}: {verdict}"
-    return line
 
 
 def run(args):
@@ -141,7 +122,8 @@ def run(args):
     weasyprint_alone(0)
     sizes["raw"].clear()
     sizes["service"].clear()
-    times = paired({"worker": service_worker, "raw": weasyprint_alone, "in process": service_in_process}, rounds)
+    sides = {"worker": service_worker, "raw": weasyprint_alone, "in process": service_in_process}
+    times = paired(sides, rounds, warm=0)
     render.render_pdf = real_render_pdf
     pdf_worker.stop_all()
 
@@ -155,28 +137,87 @@ def run(args):
         f"  mean PDF size: service {statistics.mean(sizes['service']) / 1e3:.1f} kB,"
         f" WeasyPrint alone {statistics.mean(sizes['raw']) / 1e3:.1f} kB"
     )
-    print(ratio_line("service (worker) / WeasyPrint", times["worker"], times["raw"], goal=1.25))
+    print(ratio_line("service (worker) / WeasyPrint", times["worker"], times["raw"], at_most=1.25))
     print(ratio_line("service (in process) / WeasyPrint", times["in process"], times["raw"]))
     print(ratio_line("worker / in process (worker's cost)", times["worker"], times["in process"]))
 
-    for size in (50, args.zip) if args.zip else ():
+    if args.zip:
+        zip_batches(args, kind)
+
+
+def peak_rss_kb(pid="self"):
+    """The process's peak resident memory (VmHWM), in kB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak_rss():
+    """Start this process's peak resident memory again from now (Linux ≥ 4.0)."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
+def zip_batches(args, kind):
+    """A session's ZIP as a batch builds it: one PDF at a time against one per core, in turn; then memory."""
+    import os
+
+    from django.test import override_settings
+
+    from cursus_xblock.documents import pdf_worker
+    from cursus_xblock.models import BatchStatus
+    from cursus_xblock.services import documents
+    from cursus_xblock.services.documents.batches import batch_parallel_renders
+
+    def batch_of(size, parallel):
         session, _ = started_session(size)
-        with tempfile.TemporaryFile() as out:
-            start = time.perf_counter()
-            result = documents.issue_zip(session=session, kind=kind, out=out)
-            elapsed = time.perf_counter() - start
-            zip_size = out.tell()
-        session, _ = started_session(size)
+        with override_settings(CURSUS_USE_CELERY=False, CURSUS_BATCH_PARALLEL_RENDERS=parallel):
+            batch = documents.batch_start(session=session, kind=kind)
+        assert (batch.status, batch.issued) == (BatchStatus.DONE, size), (batch.status, batch.issued, batch.error)
+        return batch
+
+    cores = os.cpu_count()
+    batch_of(4, 1), batch_of(4, None)  # warm: as many workers started as the parallel side uses
+    times = paired(
+        {"one at a time": lambda i: batch_of(args.zip, 1), "parallel": lambda i: batch_of(args.zip, None)},
+        args.zip_pairs,
+    )
+    one, par = statistics.median(times["one at a time"]), statistics.median(times["parallel"])
+    print(f"ZIP batch of {args.zip} certificates — {cores} cores, {args.zip_pairs} pairs in turn after a warm-up")
+    print(
+        f"  one PDF at a time (CURSUS_BATCH_PARALLEL_RENDERS=1)  median {one:7.1f} s  {args.zip / one:5.1f} documents/s"
+    )
+    print(
+        f"  {batch_parallel_renders()} PDFs at once (the default, one per core)        median {par:7.1f} s"
+        f"  {args.zip / par:5.1f} documents/s"
+    )
+    print(ratio_line("speed-up: one at a time / parallel", times["one at a time"], times["parallel"], at_least=1.8))
+
+    peaks = {}
+    for size in (50, args.zip):
+        pdf_worker.stop_all()  # fresh workers: their peak is this batch's
+        reset_peak_rss()
         tracemalloc.start()
-        with tempfile.TemporaryFile() as out:
-            documents.issue_zip(session=session, kind=kind, out=out)
-        peak = tracemalloc.get_traced_memory()[1]
+        batch = batch_of(size, None)
+        python_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        workers = [peak_rss_kb(w.process.pid) for w in pdf_worker._idle if w.alive]
+        peaks[size] = (peak_rss_kb(), max(workers or [0]), python_peak)
         print(
-            f"  ZIP of {result.issued:3d} certificates      {elapsed:7.2f} s"
-            f"  {result.issued / elapsed:6.1f} documents/s"
-            f"  {zip_size / 1e6:5.1f} MB  peak Python memory {peak / 1e6:5.1f} MB"
+            f"  ZIP of {size:4d}: {batch.file.size / 1e6:6.1f} MB; peak RSS caller {peaks[size][0] / 1e3:6.1f} MB,"
+            f" busiest worker {peaks[size][1] / 1e3:6.1f} MB ({len(workers)} workers); peak Python memory"
+            f" {python_peak / 1e6:5.1f} MB"
         )
+    small, large = peaks[50], peaks[args.zip]
+    for label, index in (("caller", 0), ("worker", 1)):
+        ratio = large[index] / small[index] if small[index] else float("nan")
+        print(
+            f"  peak RSS of the {label}, {args.zip} / 50 documents: {ratio:5.2f}"
+            f"   goal ≤ 1.2 (flat in N): {'met' if ratio <= 1.2 else 'NOT met'}"
+        )
+    pdf_worker.stop_all()
 
 
 if __name__ == "__main__":

@@ -1,39 +1,30 @@
 """What the rendering limits cost a normal certificate: PDF in a worker process vs. in the server.
 
-    python benchmarks/render_limits.py [--count 30]
+    python benchmarks/render_limits.py [--pairs 30]
 
-The shipped default certificate, rendered with sample data, is made into a PDF ``count`` times
-in this process (``CURSUS_RENDER_TIMEOUT = 0``) and ``count`` times by a warm worker (the
-default): the difference is the price of being able to stop WeasyPrint. The worker's cold start
-(a new interpreter importing WeasyPrint and rendering its first page) is paid once per server
-process and after a worker was killed. The template engine's budget is measured the same way.
+The shipped default certificate, rendered with sample data, is made into the same PDF in this
+process (``CURSUS_RENDER_TIMEOUT = 0``) and by a warm worker process (the default), in turn
+(here, worker, here, worker … after a warm-up pair): the ratio is the price of being able to
+stop WeasyPrint. Goal ≤ 1.15. The worker's cold start (a new interpreter importing WeasyPrint and
+rendering its first page) is paid once per server process and after a worker was killed: printed.
+The template engine with its budget (size and loop counters) against without, in turn: goal ≤ 1.25.
 """
 
 import argparse
-import statistics
 import time
 
-from harness import test_database
+from harness import median_ms, paired, ratio_line, test_database
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--pairs", type=int, default=30)
     args = parser.parse_args()
     with test_database():
-        run(args.count)
+        run(args.pairs)
 
 
-def _median_ms(work, count):
-    times = []
-    for _ in range(count):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
-def run(count):
+def run(pairs):
     from django.test import override_settings
 
     from cursus_xblock.documents import pdf_worker, templating
@@ -46,27 +37,37 @@ def run(count):
     context = sample_context(template.kind, "fr")
     html = templating.render_template(template.body, context)
 
-    with override_settings(CURSUS_RENDER_TIMEOUT=0):
-        render_pdf(html, css=template.css)  # fonts loaded
-        here = _median_ms(lambda: render_pdf(html, css=template.css), count)
-        engine_unbounded = _median_ms(
-            lambda: templating.render_template(
-                template.body, context, budget=templating.RenderBudget(max_size=10**12, max_iterations=10**12)
-            ),
-            count,
-        )
+    def here(i):
+        with override_settings(CURSUS_RENDER_TIMEOUT=0):
+            render_pdf(html, css=template.css)
+
+    def worker(i):
+        render_pdf(html, css=template.css)
+
     pdf_worker.stop_all()
     start = time.perf_counter()
-    render_pdf(html, css=template.css)
+    worker(0)
     cold = (time.perf_counter() - start) * 1000
-    warm = _median_ms(lambda: render_pdf(html, css=template.css), count)
-    engine = _median_ms(lambda: templating.render_template(template.body, context), count)
+    pdf = paired({"here": here, "worker": worker}, pairs)
 
-    print(f"default certificate, {len(html):,} characters of HTML, median of {count}")
-    print(f"  PDF in this process      {here:8.1f} ms")
-    print(f"  PDF in a warm worker     {warm:8.1f} ms  (+{warm - here:.1f} ms, {warm / here - 1:+.0%})")
-    print(f"  PDF, worker cold start   {cold:8.1f} ms  (once per process, and after a kill)")
-    print(f"  template engine, budget  {engine:8.2f} ms  (without: {engine_unbounded:.2f} ms)")
+    unbounded = templating.RenderBudget(max_size=10**12, max_iterations=10**12)
+    engine = paired(
+        {
+            "budget": lambda i: templating.render_template(template.body, context),
+            "none": lambda i: templating.render_template(template.body, context, budget=unbounded),
+        },
+        pairs,
+    )
+    pdf_worker.stop_all()
+
+    print(f"Render limits benchmark — default certificate, {len(html):,} characters of HTML, {pairs} pairs in turn")
+    print(f"  PDF in this process      median {median_ms(pdf['here']):8.1f} ms")
+    print(f"  PDF in a warm worker     median {median_ms(pdf['worker']):8.1f} ms")
+    print(f"  PDF, worker cold start          {cold:8.1f} ms  (once per process, and after a kill)")
+    print(f"  template engine, budget  median {median_ms(engine['budget']):8.2f} ms")
+    print(f"  template engine, none    median {median_ms(engine['none']):8.2f} ms")
+    print(ratio_line("PDF: warm worker / in process", pdf["worker"], pdf["here"], at_most=1.15))
+    print(ratio_line("template engine: budget / none", engine["budget"], engine["none"], at_most=1.25))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ DEFAULTS = {
     # A queued or running document batch with no progress for this many minutes lost its worker or
     # its message: the admin may resume it and a redelivered task takes it over.
     "BATCH_STALE_MINUTES": 10,
+    # PDFs a document batch makes at once, each by its own worker process; None: one per core
+    # (os.cpu_count()). 1: one at a time.
+    "BATCH_PARALLEL_RENDERS": None,
     # Add the registrations button and pages to the host's user and group admins.
     "USER_ADMIN_HOOK": True,
     # Open edX: course mode of the enrollments a registration makes (an existing enrollment keeps its mode).

@@ -6,7 +6,9 @@ database test does: run by hand without it they skip with the reason; under ``CI
 fail instead.
 """
 
+import inspect
 import os
+import re
 
 import pytest
 
@@ -25,6 +27,74 @@ def pytest_unconfigure(config):
 
     if getattr(settings, "DB_SERVER", None) is not None:
         settings.DB_SERVER.stop()
+
+
+#: Test modules about the database as a whole (its locks, constraints, transactions, queries,
+#: migrations, who sees which rows): every test in them runs on PostgreSQL and MariaDB too.
+DATABASE_MODULES = (
+    "tests/test_concurrency.py",
+    "tests/test_models.py",
+    "tests/test_organizations.py",
+    "tests/services/",
+    "tests/api/test_queries.py",
+    "tests/documents/test_batches.py",
+    "tests/documents/test_batch_worker.py",
+    "tests/documents/test_batch_parallel.py",
+    "tests/openedx/test_batch_refusal.py",
+    "tests/openedx/test_organizations.py",
+)
+
+#: A test whose code (or a helper of its module it calls) names one of these is about the
+#: database, wherever it is: it is marked ``database`` without anyone having to remember to.
+DATABASE_WORDS = re.compile(
+    r"transaction=True|select_for_update|IntegrityError|DatabaseError|OperationalError|"
+    r"CaptureQueriesContext|assertNumQueries|django_assert_num_queries|connection\.vendor|"
+    r"call_command\(\s*\"(?:make)?migrat|MigrationExecutor|transaction\.atomic"
+)
+
+
+def _database_helpers(module, cache={}):  # noqa: B006  (one scan per module)
+    """Names of the module's functions whose code names a database word."""
+    if module not in cache:
+        names = set()
+        for name, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("test"):
+                try:
+                    if DATABASE_WORDS.search(inspect.getsource(value)):
+                        names.add(name)
+                except (OSError, TypeError):
+                    pass
+        cache[module] = names
+    return cache[module]
+
+
+def is_about_the_database(item):
+    """Whether ``item`` runs on the database servers: marked so, in a database module, or naming one of the words."""
+    if item.get_closest_marker("db_server") or item.get_closest_marker("database"):
+        return True
+    path = item.path.relative_to(item.config.rootpath).as_posix()
+    if any(path == m or (m.endswith("/") and path.startswith(m)) for m in DATABASE_MODULES):
+        return True
+    django_db = item.get_closest_marker("django_db")
+    if django_db is not None and django_db.kwargs.get("transaction"):
+        return True
+    function = getattr(item, "function", None)
+    if function is None:
+        return False
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    if DATABASE_WORDS.search(source):
+        return True
+    return any(re.search(rf"\b{name}\(", source) for name in _database_helpers(item.module))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``database`` every test about the database: ``scripts/run-suite.sh`` runs those on the servers."""
+    for item in items:
+        if is_about_the_database(item) and not item.get_closest_marker("database"):
+            item.add_marker(pytest.mark.database)
 
 
 def pytest_runtest_setup(item):

@@ -17,6 +17,7 @@ few kB); a cold start takes about 1.3-1.6 s, once per server process and after a
 logged again in the calling process.
 """
 
+import contextlib
 import logging
 import os
 import pickle
@@ -33,8 +34,10 @@ from .templating import TemplateLimitExceeded, too_long
 
 #: Seconds a new worker may take to import WeasyPrint and render its first page.
 STARTUP_TIMEOUT = 120
-#: Workers kept waiting for the next document (others stop after their document).
+#: Workers kept waiting for the next document (others stop after their document); more while
+#: a batch renders several at once (``kept_idle``).
 MAX_IDLE = 2
+_extra_idle = [0]
 #: Documents a worker makes before it is replaced (WeasyPrint's caches only grow).
 MAX_DOCUMENTS = 500
 #: Loggers whose records a worker sends back.
@@ -178,7 +181,7 @@ def _take():
 
 def _give_back(worker):
     with _lock:
-        if worker.alive and worker.documents < MAX_DOCUMENTS and len(_idle) < MAX_IDLE:
+        if worker.alive and worker.documents < MAX_DOCUMENTS and len(_idle) < MAX_IDLE + _extra_idle[0]:
             _idle.append(worker)
             return
     worker.stop()
@@ -196,6 +199,22 @@ def render(html, css="", *, timeout=None):
         return worker.render(html, css, timeout)
     finally:
         _give_back(worker)
+
+
+@contextlib.contextmanager
+def kept_idle(count):
+    """Keep up to ``count`` more workers idle meanwhile: a batch rendering ``count`` at once reuses them."""
+    with _lock:
+        _extra_idle[0] += count
+    try:
+        yield
+    finally:
+        with _lock:
+            _extra_idle[0] -= count
+            surplus = _idle[MAX_IDLE + _extra_idle[0] :]
+            del _idle[MAX_IDLE + _extra_idle[0] :]
+        for worker in surplus:
+            worker.stop()
 
 
 def stop_all():

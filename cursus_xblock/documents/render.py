@@ -14,10 +14,12 @@ The bundled DejaVu fonts (``static/cursus_xblock/fonts``) are declared as "Cursu
 """
 
 import atexit
+import contextlib
 import functools
 import logging
 import mimetypes
 import threading
+import weakref
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import DataHandler, OpenerDirector, url2pathname
@@ -218,8 +220,16 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
 
     Made within ``CURSUS_RENDER_TIMEOUT`` seconds by a worker process (``pdf_worker``), killed
     when it overruns: then ``TemplateLimitExceeded`` says the template took too long. With the
-    setting at 0, made here by ``render_pdf_here``, without a time limit.
+    setting at 0, made here by ``render_pdf_here``, without a time limit. Inside
+    ``RenderPlan.ahead()`` it is made in the background (a ``PendingPdf``).
     """
+    plan = getattr(_ahead, "plan", None)
+    if plan is not None:
+        return plan.render(html, css)
+    return _render_pdf_now(html, css)
+
+
+def _render_pdf_now(html, css):
     _weasyprint()  # a missing WeasyPrint is reported by the caller's process
     from ..conf import settings
 
@@ -228,6 +238,68 @@ def render_pdf(html: str, *, css: str = "") -> bytes:
     from . import pdf_worker
 
     return pdf_worker.render(html, css)
+
+
+class PendingPdf(bytes):
+    """What ``render_pdf`` returns inside ``RenderPlan.ahead()``: a PDF being made; ``future`` gives it."""
+
+    future = None
+
+
+_ahead = threading.local()
+
+
+class RenderPlan:
+    """PDFs made ahead of their document, ``parallel`` at a time by worker processes.
+
+    WeasyPrint holds the interpreter lock, but each PDF is made by its own worker process
+    (``pdf_worker``), so PDFs asked for from several threads of one caller are made on several
+    cores. The caller keeps its database work in its own thread: it has the next documents
+    generated ahead (``ahead()``: ``render_pdf`` hands the HTML to the pool and returns a
+    ``PendingPdf`` at once), then records them one by one, each with its PDF once made (an
+    exception of the renderer, "took too long" included, is raised by ``future.result()``).
+    Outside ``ahead()`` PDFs are made then and there, as without a plan.
+    """
+
+    def __init__(self, executor, parallel):
+        self.executor, self.parallel = executor, parallel
+        self.futures = weakref.WeakSet()  # only those still held: a PDF used is let go
+        self.collecting = False
+
+    @contextlib.contextmanager
+    def ahead(self):
+        self.collecting = True
+        try:
+            yield
+        finally:
+            self.collecting = False
+
+    def render(self, html, css):
+        if not self.collecting:
+            return _render_pdf_now(html, css)
+        pending = PendingPdf()
+        pending.future = self.executor.submit(_render_pdf_now, html, css)
+        self.futures.add(pending.future)
+        return pending
+
+
+@contextlib.contextmanager
+def rendering_ahead(parallel):
+    """A ``RenderPlan`` for this thread making up to ``parallel`` PDFs at a time; its pool stopped after."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import pdf_worker
+
+    previous = getattr(_ahead, "plan", None)
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="cursus-pdf") as executor:
+        plan = _ahead.plan = RenderPlan(executor, parallel)
+        try:
+            with pdf_worker.kept_idle(parallel):
+                yield plan
+        finally:
+            _ahead.plan = previous
+            for future in list(plan.futures):  # made ahead, never used (the batch stopped): not waited for
+                future.cancel()
 
 
 def render_pdf_here(html: str, *, css: str = "") -> bytes:

@@ -5,9 +5,11 @@ words what ``request_session_zip`` reports. A batch records each person's outcom
 a worker lost mid-way is taken over or resumed without issuing anyone's document twice.
 """
 
+import contextlib
 import datetime
 import importlib.util
 import logging
+import os
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -21,9 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ...conf import settings
 from ...documents.generators import DocumentRefused
+from ...documents.render import rendering_ahead
 from ...models import BatchStatus, DocumentBatch, DocumentKind, IssuedDocument, Registration, RegistrationStatus, Role
 from ...models.documents import BatchOutcome, DocumentBatchItem
-from .issuing import issue
+from .issuing import issue, issue_ahead
 from .zips import SPOOL_BYTES, safe_folder, safe_name, zip_documents
 
 logger = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ def _learners(session):
     )
 
 
-def _issue_one(*, batch, token, registration, actor):
+def _issue_one(*, batch, token, registration, actor, ahead=None):
     """Issue one person's document for ``batch``: its outcome recorded with it, in one transaction.
 
     The document and its report line are written together while the batch still carries this
@@ -84,7 +87,7 @@ def _issue_one(*, batch, token, registration, actor):
         else:
             try:
                 with transaction.atomic():
-                    document = issue(kind=batch.kind, registration=registration, actor=actor, batch=batch)
+                    document = issue(kind=batch.kind, registration=registration, actor=actor, batch=batch, ahead=ahead)
                 outcome, message = BatchOutcome.ISSUED, ""
             except DocumentRefused as exc:  # a broken template is an error to fix, not a refusal of the person
                 failed = exc.code == "template_error"
@@ -288,14 +291,43 @@ def _build(batch, token):
     done = sum(1 for r in registrations if r.pk in have)
     if not mine.update(total=len(registrations), done=done, progress_at=timezone.now()):
         raise _TakenOver
-    for registration in registrations:
-        if registration.pk in have:
-            continue
-        _issue_one(batch=batch, token=token, registration=registration, actor=batch.requested_by)
-        done += 1
-        if not mine.update(done=done, progress_at=timezone.now()):
-            raise _TakenOver
+    todo = [r for r in registrations if r.pk not in have]
+    with _renders_ahead() as plan:
+        ahead = {}  # registration pk → its document generated ahead, its PDF in the making
+        for index, registration in enumerate(todo):
+            if plan is not None:  # ``parallel`` PDFs in the making while this one is recorded
+                for upcoming in todo[index : index + plan.parallel + 1]:
+                    if upcoming.pk not in ahead:
+                        ahead[upcoming.pk] = issue_ahead(
+                            plan=plan, kind=batch.kind, registration=upcoming, actor=batch.requested_by
+                        )
+            _issue_one(
+                batch=batch,
+                token=token,
+                registration=registration,
+                actor=batch.requested_by,
+                ahead=ahead.pop(registration.pk, None),
+            )
+            done += 1
+            if not mine.update(done=done, progress_at=timezone.now()):
+                raise _TakenOver
     _finish(batch, token)
+
+
+def batch_parallel_renders():
+    """How many PDFs a batch makes at once: ``CURSUS_BATCH_PARALLEL_RENDERS``, else one per core."""
+    return settings.BATCH_PARALLEL_RENDERS or os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _renders_ahead():
+    """A ``RenderPlan`` making several PDFs at once, or None: one at a time, or PDFs made in process."""
+    parallel = batch_parallel_renders()
+    if parallel <= 1 or not settings.RENDER_TIMEOUT:  # in process, the interpreter lock serializes them
+        yield None
+        return
+    with rendering_ahead(parallel) as plan:
+        yield plan
 
 
 def _finish(batch, token):

@@ -6,15 +6,19 @@ its checksum, template version and a random verification code. Generating again 
 record; earlier ones stay as they were issued.
 """
 
+import datetime
 import hashlib
 import secrets
+from dataclasses import dataclass, replace
 
 from django.core.files.base import ContentFile
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ...documents.generators import DocumentRefused
+from ...documents.generators import Document, DocumentRefused
 from ...documents.registry import get_generator
+from ...documents.render import PendingPdf
 from ...documents.templating import TemplateError
 from ...models import DocumentKind, IssuedDocument
 from .mail import email_document
@@ -51,26 +55,41 @@ def _resolve(kind, registration, event, template, language):
     return kind, registration, event if kind.for_event else None, template
 
 
-def issue(*, kind, registration, actor=None, event=None, template=None, language=None, send_email=False, batch=None):
+def issue(
+    *,
+    kind,
+    registration,
+    actor=None,
+    event=None,
+    template=None,
+    language=None,
+    send_email=False,
+    batch=None,
+    ahead=None,
+):
     """Generate, store and record one document; the ``IssuedDocument`` (its bytes in ``.content``).
 
     ``registration`` is a session registration (or an event registration, which names the event);
-    ``batch`` the bulk request it belongs to, if any.
+    ``batch`` the bulk request it belongs to, if any; ``ahead`` what ``issue_ahead`` started for
+    it (its code and time, and its document when generated with this template version).
     Raises ``DocumentRefused`` with a message when the document cannot be issued.
     """
     kind, registration, event, template = _resolve(kind, registration, event, template, language)
     version = template.current_version
-    code, issued_at = _new_code(), timezone.now()
+    code, issued_at = (ahead.code, ahead.issued_at) if ahead else (_new_code(), timezone.now())
     try:
-        document = get_generator(kind).generate(
-            registration=registration,
-            template_version=version,
-            actor=actor,
-            event=event,
-            verification_url=verification_url(code),
-            verification_code=code,
-            issued_at=issued_at,
-        )
+        if ahead and ahead.document is not None and ahead.version_id == version.pk:
+            document = replace(ahead.document, content=ahead.document.content.future.result())
+        else:
+            document = get_generator(kind).generate(
+                registration=registration,
+                template_version=version,
+                actor=actor,
+                event=event,
+                verification_url=verification_url(code),
+                verification_code=code,
+                issued_at=issued_at,
+            )
     except TemplateError as exc:  # compiled on save, but failed with this person's data
         raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
     issued = IssuedDocument(
@@ -99,6 +118,47 @@ def issue(*, kind, registration, actor=None, event=None, template=None, language
     if send_email:
         email_document(issued)
     return issued
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A document generated ahead by ``issue_ahead``: its PDF in the making (``document`` None: not)."""
+
+    code: str
+    issued_at: datetime.datetime
+    version_id: int | None = None
+    document: Document | None = None
+
+
+def issue_ahead(*, plan, kind, registration, actor=None):
+    """Generate the document a later ``issue(ahead=…)`` will record, its PDF made in the background.
+
+    Nothing is stored or recorded: the generator runs with a code and time kept for ``issue``
+    while ``plan`` (``render.RenderPlan``) makes its PDF. A refusal or an error is left for
+    ``issue`` to meet again and report; so is a generator that does not make its PDF with
+    ``render_pdf``.
+    """
+    code, issued_at = _new_code(), timezone.now()
+    try:
+        kind, registration, event, template = _resolve(kind, registration, None, None, None)
+        version = template.current_version
+        with plan.ahead():
+            document = get_generator(kind).generate(
+                registration=registration,
+                template_version=version,
+                actor=actor,
+                event=event,
+                verification_url=verification_url(code),
+                verification_code=code,
+                issued_at=issued_at,
+            )
+    except DatabaseError:
+        raise
+    except Exception:  # noqa: BLE001 — issue() meets it again and reports it
+        return Ahead(code, issued_at)
+    if not isinstance(document.content, PendingPdf):
+        return Ahead(code, issued_at)
+    return Ahead(code, issued_at, version.pk, document)
 
 
 def preview(*, kind, registration, event=None, template=None):
