@@ -426,6 +426,10 @@ def test_issue15_item5_compact_dates_in_the_narrow_trainer_table(admin_client, l
     page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     trainer = page.split('id="section-trainer"')[1]
     year = start.year
-    assert f">29–30/10/{year}, 08:30–17:30<" in trainer
+    # « 29–30/10/2027, 08:30–17:30 » (Django 5.2's French short date; 4.2's reads « 29–30 oct. 2027 »):
+    # what both days share — month and year — written once, then the hours.
+    compact = re.search(r"<span title=\"([^\"]*)\">(29–30\D[^<]*), 08:30–17:30</span>", trainer)
+    assert compact is not None
+    assert compact.group(2).count(str(year)) == 1
     # The full range, zone named, stays one hover away.
-    assert f'title="29/10/{year} 08:30 – 30/10/{year} 17:30 (heure de Paris)"' in trainer
+    assert compact.group(1).count(str(year)) == 2 and compact.group(1).endswith("(heure de Paris)")
