@@ -43,6 +43,17 @@ PREVIEW_FAILED = _("The preview could not be made: %(problem)s")
 FILE_MISSING = _("The file of this document is missing from the storage: %(problem)s")
 
 
+def language_choices(current):
+    """The site's languages for a template's ``language`` select, « Français (fr) »; ``current`` kept.
+
+    A template saved before the site dropped its language can still be edited.
+    """
+    choices = [(code, f"{name} ({code})") for code, name in django_settings.LANGUAGES]
+    if current and current not in dict(django_settings.LANGUAGES):
+        choices.append((current, current))
+    return [("", "---------"), *choices]
+
+
 def _code_area(rows):
     return forms.Textarea(attrs={"rows": rows, "class": "cursus-code", "spellcheck": "false"})
 
@@ -70,12 +81,7 @@ class DocumentTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(code, f"{name} ({code})") for code, name in django_settings.LANGUAGES]
-        current = self.instance.language
-        if current and current not in dict(django_settings.LANGUAGES):
-            # A template saved before the site dropped its language can still be edited.
-            choices.append((current, current))
-        self.fields["language"].choices = [("", "---------"), *choices]
+        self.fields["language"].choices = language_choices(self.instance.language)
 
     def clean(self):
         """Each field compiles, and renders with sample data within the rendering limits.

@@ -1,7 +1,6 @@
 """Automatic notifications in the admin: the send log (with resend), the texts, the switches."""
 
 from django import forms
-from django.conf import settings as django_settings
 from django.contrib import admin, messages
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -13,6 +12,7 @@ from .. import permissions
 from ..documents.templating import TemplateError, compile_template
 from ..models import Notification, NotificationSwitch, NotificationTemplate
 from ..services import notifications as notifications_service
+from .documents import language_choices
 from .readonly import ReadOnlyAdminMixin
 from .registrations import person_name
 from .scoping import OrganizationScopedAdminMixin
@@ -96,11 +96,7 @@ class NotificationTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(code, f"{name} ({code})") for code, name in django_settings.LANGUAGES]
-        current = self.instance.language
-        if current and current not in dict(django_settings.LANGUAGES):
-            choices.append((current, current))
-        self.fields["language"].choices = [("", "---------"), *choices]
+        self.fields["language"].choices = language_choices(self.instance.language)
 
     def clean(self):
         cleaned_data = super().clean()
