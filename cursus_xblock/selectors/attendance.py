@@ -126,3 +126,19 @@ def event_roll(event):
         .select_related("registration__user", "attendance_by")
         .order_by("registration__user__last_name", "registration__user__first_name", "registration__user__username")
     )
+
+
+def roll_event(sessions, pk):
+    """The séance ``pk`` if it belongs to one of ``sessions`` (a queryset), with its session; else None."""
+    return Event.objects.select_related("session").filter(pk=pk, session__in=sessions).first() if pk else None
+
+
+def roll_cell(event, registration_id):
+    """One person's row of a séance's roll call (their event registration), with the person; else None."""
+    if not registration_id:
+        return None
+    return (
+        EventRegistration.objects.filter(event=event, registration_id=registration_id)
+        .select_related("registration__user")
+        .first()
+    )

@@ -6,7 +6,8 @@ A mixin of ``CursusXBlock``: it uses the block's ``gettext``, ``_sessions`` and 
 from xblock.exceptions import JsonHandlerError
 
 from .. import permissions
-from ..models import Attendance, Event, EventRegistration, RegistrationStatus
+from ..models import Attendance, RegistrationStatus
+from ..selectors.attendance import roll_cell, roll_event
 from ..services import attendance as attendance_service
 from ..services.outcomes import RegistrationError
 from ..utils.dates import elide, long_date_range
@@ -58,21 +59,13 @@ class RollCallMixin:
     def attendance(self, data, viewer):
         """A trainer sets one learner's attendance at one séance of a session of this block."""
         pk = handlers.positive_int(data.get("event"))
-        event = (
-            Event.objects.select_related("session").filter(pk=pk, session__in=self._sessions()).first() if pk else None
-        )
+        event = roll_event(self._sessions(), pk)
         if event is None:
             raise JsonHandlerError(404, self.gettext(_("This séance is not offered here.")))
         if not permissions.trains(viewer.user, event.session):
             raise JsonHandlerError(403, self.gettext(_("Only the trainers of this session take its attendance.")))
         registration_id = handlers.positive_int(data.get("registration"))
-        cell = (
-            EventRegistration.objects.filter(event=event, registration_id=registration_id)
-            .select_related("registration__user")
-            .first()
-            if registration_id
-            else None
-        )
+        cell = roll_cell(event, registration_id)
         not_a_learner = self.gettext(_("This person is not a learner of this séance."))
         if cell is None:
             raise JsonHandlerError(409, not_a_learner)
