@@ -12,8 +12,9 @@ from django.contrib.auth.models import Group
 from django.db import connections, transaction
 
 from cursus_xblock.backends.groups import group_name
-from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role
+from cursus_xblock.models import Registration, RegistrationHistory, RegistrationStatus, Role, Session
 from cursus_xblock.services import registration as service
+from cursus_xblock.services.deadlocks import retry_deadlock
 from cursus_xblock.services.outcomes import Refusal, Result
 
 from .factories import SessionFactory, UserFactory
@@ -266,3 +267,31 @@ def test_roles_follow_registrations_through_random_concurrent_changes():
         race(8, work)
         mismatched = [u.username for u in people if len(set(_holds_role_iff_confirmed(u, key))) != 1]
         assert mismatched == [], f"round {round_}: role held without a confirmed registration, or the reverse"
+
+
+def test_a_deadlock_victim_runs_again():
+    """Two calls lock two sessions in opposite orders, each holding its first when it asks for its
+    second: the server aborts one (a real deadlock), and ``retry_deadlock`` runs it again."""
+    first, second = SessionFactory(), SessionFactory()
+    both_hold_one = threading.Barrier(2)
+    attempts = []
+
+    def lock_both(order, index):
+        @retry_deadlock
+        @transaction.atomic
+        def call():
+            attempts.append(index)
+            Session.objects.select_for_update().get(pk=order[0])
+            if len(attempts) <= 2:  # the first attempts only: the victim's second goes straight on
+                both_hold_one.wait(timeout=30)
+            Session.objects.select_for_update().get(pk=order[1])
+            Session.objects.filter(pk=order[0]).update(place=f"by {index}")
+            return index
+
+        return call()
+
+    orders = [(first.pk, second.pk), (second.pk, first.pk)]
+    results = race(2, lambda i: lock_both(orders[i], i))
+
+    assert results == [0, 1]
+    assert len(attempts) == 3 and sorted(set(attempts)) == [0, 1]  # one of the two ran twice

@@ -21,6 +21,7 @@ from ..models import (
 )
 from . import history
 from .capacity import session_refusal
+from .deadlocks import retry_deadlock
 from .locks import lock_sessions
 from .outcomes import Refusal, RegistrationOutcome, Result, UnregisterOutcome
 
@@ -31,6 +32,7 @@ _RESULT_OF_STATUS = {
 }
 
 
+@retry_deadlock
 @transaction.atomic
 def register_to_events(*, registration, events, actor=None, reason=""):
     """Register a confirmed session participant to events of that session; one outcome per event."""
@@ -53,6 +55,7 @@ def register_to_events(*, registration, events, actor=None, reason=""):
     return outcomes
 
 
+@retry_deadlock
 @transaction.atomic
 def unregister_from_event(*, event_registration, actor=None, reason=""):
     """Cancel one event registration; a freed seat of a manual event goes to its waiting list."""

@@ -32,6 +32,7 @@ from ..models import (
 )
 from . import history
 from .capacity import admission, has_room, seat_counts_of, session_refusal, waiting_positions_of
+from .deadlocks import retry_deadlock
 from .event_registration import cancel_event_registrations
 from .locks import lock_roles_of, lock_sessions, lock_workspace_roles, role_key
 from .outcomes import (
@@ -60,6 +61,7 @@ _RESULT_OF_STATUS = {
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def register(*, user, sessions, role, actor=None, reason=""):
     """Register one user in several sessions; one outcome per session, in the order given."""
@@ -70,6 +72,7 @@ def register(*, user, sessions, role, actor=None, reason=""):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def register_users(*, session, users, role, actor=None, reason=""):
     """Register many users in one session with a bounded number of queries; one outcome per user."""
@@ -139,6 +142,7 @@ def offers_self_registration(session, *, seats_taken, active_roles, now=None):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
     """Register many users (a group's members) in several sessions: [(session, outcomes per user)].
@@ -153,6 +157,7 @@ def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def unregister(*, registration, actor=None, reason=""):
     """Cancel a registration (the row stays), its events, its workspace role; promote the waiting list."""
@@ -181,6 +186,7 @@ def unregister(*, registration, actor=None, reason=""):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def validate(*, registration, actor=None, reason=""):
     """Confirm a registration pending validation: it gets its workspace role and its events."""
@@ -198,6 +204,7 @@ def validate(*, registration, actor=None, reason=""):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def refuse(*, registration, actor=None, reason=""):
     """Refuse a registration pending validation; its seat goes to the waiting list."""
@@ -210,6 +217,7 @@ def refuse(*, registration, actor=None, reason=""):
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def promote_waiting(*, session, actor=None):
     """Fill free seats from the waiting list; the promoted rows. ``session_update`` calls it for a changed session."""
@@ -226,6 +234,7 @@ SESSION_FIELDS = frozenset(
 
 
 @history.notify_keyword
+@retry_deadlock
 @transaction.atomic
 def session_update(*, session, actor=None, **changes):
     """Save a session under its lock, then give the seats that are free to the waiting list.
