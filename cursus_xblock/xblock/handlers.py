@@ -44,6 +44,20 @@ def self_service(method):
     for a signed-in learner, but not ``application/json`` without the browser asking first (CORS),
     so nothing else is read, nor counted.
     """
+    return _json_handler(method, sign_in=_("Sign in to register."), throttled=True)
+
+
+def signed_in_json(method):
+    """A handler for a signed-in viewer acting on others (a trainer's roll call): ``method(self, data, viewer)``.
+
+    The rules of ``self_service`` (POST, a JSON body only, signed in) without its self-registration
+    budget: a trainer records a room's attendance one select at a time. The method checks who may.
+    """
+    return _json_handler(method, sign_in=_("Sign in first."), throttled=False)
+
+
+def _json_handler(method, *, sign_in, throttled):
+    """The rules both JSON handlers share: POST, a JSON body only, signed in, then (maybe) the budget."""
 
     @functools.wraps(method)
     def handler(self, request, suffix=""):
@@ -58,43 +72,16 @@ def self_service(method):
             return JsonHandlerError(400, self.gettext(_("The request is not valid JSON."))).get_response()
         viewer = viewer_of(self)
         if viewer.is_anonymous:
-            return JsonHandlerError(403, self.gettext(_("Sign in to register."))).get_response()
-        throttle = SelfRegistrationThrottle()
-        if not throttle.allow_person(viewer.user):
-            refused = Throttled(throttle.wait())  # the API's words and Retry-After, from DRF
-            return JsonHandlerError(429, str(refused.detail)).get_response(retry_after=refused.wait)
+            return JsonHandlerError(403, self.gettext(sign_in)).get_response()
+        if throttled:
+            throttle = SelfRegistrationThrottle()
+            if not throttle.allow_person(viewer.user):
+                refused = Throttled(throttle.wait())  # the API's words and Retry-After, from DRF
+                return JsonHandlerError(429, str(refused.detail)).get_response(retry_after=refused.wait)
+        else:
+            data = data if isinstance(data, dict) else {}
         try:
             answer = method(self, data, viewer)
-        except JsonHandlerError as error:
-            return error.get_response()
-        return Response(json.dumps(answer), content_type=JSON_MEDIA_TYPE, charset="utf-8")
-
-    return XBlock.handler(handler)
-
-
-def signed_in_json(method):
-    """A handler for a signed-in viewer acting on others (a trainer's roll call): ``method(self, data, viewer)``.
-
-    The rules of ``self_service`` (POST, a JSON body only, signed in) without its self-registration
-    budget: a trainer records a room's attendance one select at a time. The method checks who may.
-    """
-
-    @functools.wraps(method)
-    def handler(self, request, suffix=""):
-        if request.method != "POST":
-            return JsonHandlerError(405, self.gettext(_("Use POST."))).get_response(allow=["POST"])
-        if (request.content_type or "").strip().lower() != JSON_MEDIA_TYPE:
-            message = _("Send the request as JSON (Content-Type: application/json).")
-            return JsonHandlerError(415, self.gettext(message)).get_response()
-        try:
-            data = json.loads(request.body.decode("utf-8"))
-        except ValueError:
-            return JsonHandlerError(400, self.gettext(_("The request is not valid JSON."))).get_response()
-        viewer = viewer_of(self)
-        if viewer.is_anonymous:
-            return JsonHandlerError(403, self.gettext(_("Sign in first."))).get_response()
-        try:
-            answer = method(self, data if isinstance(data, dict) else {}, viewer)
         except JsonHandlerError as error:
             return error.get_response()
         return Response(json.dumps(answer), content_type=JSON_MEDIA_TYPE, charset="utf-8")
