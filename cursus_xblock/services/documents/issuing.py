@@ -81,15 +81,7 @@ def issue(
         if ahead and ahead.document is not None and ahead.version_id == version.pk:
             document = replace(ahead.document, content=ahead.document.content.future.result())
         else:
-            document = get_generator(kind).generate(
-                registration=registration,
-                template_version=version,
-                actor=actor,
-                event=event,
-                verification_url=verification_url(code),
-                verification_code=code,
-                issued_at=issued_at,
-            )
+            document = _generate(kind, registration, version, actor, event, code, issued_at)
     except TemplateError as exc:  # compiled on save, but failed with this person's data
         raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
     issued = IssuedDocument(
@@ -130,6 +122,18 @@ class Ahead:
     document: Document | None = None
 
 
+def _generate(kind, registration, version, actor, event, code, issued_at):
+    return get_generator(kind).generate(
+        registration=registration,
+        template_version=version,
+        actor=actor,
+        event=event,
+        verification_url=verification_url(code),
+        verification_code=code,
+        issued_at=issued_at,
+    )
+
+
 def issue_ahead(*, plan, kind, registration, actor=None):
     """Generate the document a later ``issue(ahead=…)`` will record, its PDF made in the background.
 
@@ -143,15 +147,7 @@ def issue_ahead(*, plan, kind, registration, actor=None):
         kind, registration, event, template = _resolve(kind, registration, None, None, None)
         version = template.current_version
         with plan.ahead():
-            document = get_generator(kind).generate(
-                registration=registration,
-                template_version=version,
-                actor=actor,
-                event=event,
-                verification_url=verification_url(code),
-                verification_code=code,
-                issued_at=issued_at,
-            )
+            document = _generate(kind, registration, version, actor, event, code, issued_at)
     except DatabaseError:
         raise
     except Exception:  # noqa: BLE001 — issue() meets it again and reports it
