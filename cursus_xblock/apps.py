@@ -39,11 +39,6 @@ class CursusConfig(AppConfig):
         from .signals import registration_changed
 
         registration_changed.connect(send_calendar_cancellation, dispatch_uid="cursus_calendar_cancellation")
-        from .services.notifications import on_registration_changed, on_session_cancelled
-        from .signals import session_cancelled
-
-        registration_changed.connect(on_registration_changed, dispatch_uid="cursus_notifications")
-        session_cancelled.connect(on_session_cancelled, dispatch_uid="cursus_notifications_session_cancelled")
         # The platform's events (openedx-events) and, inside the LMS, its account retirement signal.
         from .openedx.receivers import connect as connect_platform_receivers
 

@@ -7,6 +7,7 @@ are received in ``openedx/receivers.py``.
 import logging
 
 from ..models import HistoryAction
+from .inputs import RETIRED_REASON
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +16,6 @@ def send_calendar_cancellation(sender, *, registration, event_registration, acti
     """Unregistered after receiving an invitation: their calendar gets a METHOD:CANCEL (unless told not to notify)."""
     if action != HistoryAction.CANCELLED or event_registration is not None or not notify:
         return
-    from .retirement import RETIRED_REASON
-
     if reason == RETIRED_REASON:  # an account being retired is not written to any more
         return
     from . import documents

@@ -1,4 +1,4 @@
-"""Writing the registration history, and announcing each change once it is committed."""
+"""Writing the registration history with the messages it calls for, and announcing each change once committed."""
 
 import contextlib
 import contextvars
@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ..models import Registration, RegistrationHistory
 from ..signals import registration_changed, session_cancelled
+from . import notifications
 
 #: Whether the changes being recorded should tell the people concerned (an admin's "do not notify").
 _notify = contextvars.ContextVar("cursus_notify", default=True)
@@ -34,8 +35,13 @@ def notify_keyword(function):
     return wrapper
 
 
-def entry(*, registration, action, old_value, new_value, actor, reason="", event_registration=None, when=None):
-    """An unsaved history row; ``record`` saves many in one query."""
+def entry(
+    *, registration, action, old_value, new_value, actor, reason="", event_registration=None, when=None, position=None
+):
+    """An unsaved history row; ``record`` saves many in one query.
+
+    ``position``: the waiting-list place the caller computed, which the learner's message gives.
+    """
     fields = {
         "registration": registration,
         "event_registration": event_registration,
@@ -49,6 +55,7 @@ def entry(*, registration, action, old_value, new_value, actor, reason="", event
         fields["created_at"] = when
     item = RegistrationHistory(**fields)
     item.notify = _notify.get()
+    item.position = position
     return item
 
 
@@ -57,6 +64,7 @@ def record(entries):
     if not entries:
         return
     RegistrationHistory.objects.bulk_create(entries)
+    notifications.queue_recorded(entries)
     for item in entries:
         transaction.on_commit(functools.partial(_announce, item))
 
@@ -77,8 +85,10 @@ def _announce(item):
 
 
 def announce_session_cancelled(session, actor):
-    """Once committed, ``session_cancelled`` tells who listens (the notifications), with "do not notify"."""
+    """Queue the learners' messages now (unless told not to notify), and once committed tell who listens."""
     notify, when = _notify.get(), session.updated_at
+    if notify:
+        notifications.queue_session_cancelled(session, when)
     transaction.on_commit(
         lambda: session_cancelled.send(
             sender=type(session), session=session, actor=actor, created_at=when, notify=notify

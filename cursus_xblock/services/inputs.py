@@ -12,6 +12,10 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+#: The reason the system writes when an account is retired: nobody is written to about it.
+RETIRED_REASON = gettext_noop("Account retired")
 
 #: The longest reason, in characters, after stripping.
 REASON_MAX_LENGTH = 2000

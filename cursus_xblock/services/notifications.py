@@ -1,13 +1,15 @@
-"""Telling people what happened to their registration: queued from the signal, delivered once.
+"""Telling people what happened to their registration: queued with the change, delivered once.
 
-``on_registration_changed`` is connected to ``signals.registration_changed``, which is sent after
-the change is committed, so a rolled-back registration never sends anything. It writes one
+``history.record`` calls ``queue_recorded`` in the transaction that writes the history, so a
+message commits or rolls back with its change: a rolled-back registration sends nothing, and a
+committed one cannot lose its message to a crash before an after-commit step. It writes one
 ``Notification`` row per message, unique per (person, trigger, object, version): the object is
 the registration, the version the time of the history entry that recorded the change, so the same
-change announced twice queues one message. Delivery is separate: a Celery task per message when the
-host runs Celery, otherwise ``cursus_send_notifications`` (from cron, every minute). Each delivery
-first claims its row with a conditional update, so a task and the command running together, or
-the command run twice, send a message once; a failure is retried later with a growing delay.
+change queued twice is one message. Delivery is separate and starts after the commit: a Celery
+task per message when the host runs Celery, otherwise ``cursus_send_notifications`` (from cron,
+every minute). Each delivery first claims its row with a conditional update, so a task and the
+command running together, or the command run twice, send a message once; a failure is retried
+later with a growing delay.
 
 Sending and writing "sent" cannot be one transaction with an SMTP server: a process killed between
 the two leaves the row claimed, and it is sent again once its claim has expired (at least once,
@@ -20,10 +22,12 @@ language asked for, the first time it is needed.
 """
 
 import datetime
+import functools
 import logging
 
 from django.conf import settings as django_settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -44,8 +48,10 @@ from ..models import (
     Registration,
     RegistrationStatus,
     Role,
+    Session,
 )
 from .capacity import waiting_positions_of
+from .inputs import RETIRED_REASON
 
 log = logging.getLogger(__name__)
 
@@ -141,85 +147,136 @@ def trigger_of(*, registration, action, new_value, actor):
 
 def is_enabled(trigger, session):
     """The session's switch, else its course's, else the site's ``CURSUS_NOTIFICATIONS`` (on by default)."""
-    switches = {
-        switch.session_id is not None: switch.enabled
-        for switch in NotificationSwitch.objects.filter(
-            Q(session=session) | Q(course_id=session.course_id), trigger=trigger
-        )
-    }
-    for level in (True, False):
-        if level in switches:
-            return switches[level]
-    return bool(settings.NOTIFICATIONS.get(str(trigger), True))
+    return (str(trigger), session.pk) in enabled_of([(trigger, session)])
 
 
-def on_registration_changed(
-    sender, *, registration, event_registration, action, new_value, actor=None, reason="", notify=True, **kwargs
-):
-    """Queue the learner's message for a committed change (receiver of ``registration_changed``)."""
-    from .retirement import RETIRED_REASON
-
-    if not notify or event_registration is not None or reason == RETIRED_REASON:
-        return
-    if registration.role != Role.LEARNER:
-        return
-    trigger = trigger_of(registration=registration, action=action, new_value=new_value, actor=actor)
-    if trigger is None:
-        return
-    data = {"reason": reason or "", "status": new_value}
-    if trigger == NotificationTrigger.WAITING:
-        data["position"] = waiting_positions_of([registration]).get(registration.pk)
-    created_at = kwargs.get("created_at") or registration.updated_at
-    try:
-        queue(
-            user_id=registration.user_id,
-            trigger=trigger,
-            session=registration.session,
-            registration=registration,
-            version=created_at.isoformat(),
-            data=data,
-        )
-    except Exception:  # the change is committed: a failure to queue must not hide it
-        log.exception("Could not queue the %s notification of registration %s", trigger, registration.pk)
+def enabled_of(pairs):
+    """The (trigger, session id) of these (trigger, session) pairs whose messages are on, in one query."""
+    pairs = {(str(trigger), session) for trigger, session in pairs}
+    if not pairs:
+        return set()
+    sessions = {session.pk: session for _trigger, session in pairs}
+    switches = {}
+    for switch in NotificationSwitch.objects.filter(
+        Q(session__in=list(sessions)) | Q(course_id__in={s.course_id for s in sessions.values()}),
+        trigger__in={trigger for trigger, _session in pairs},
+    ):
+        level = ("session", switch.session_id) if switch.session_id is not None else ("course", switch.course_id)
+        switches[(switch.trigger, *level)] = switch.enabled
+    enabled = set()
+    for trigger, session in pairs:
+        default = bool(settings.NOTIFICATIONS.get(trigger, True))
+        course_level = switches.get((trigger, "course", session.course_id), default)
+        if switches.get((trigger, "session", session.pk), course_level):
+            enabled.add((trigger, session.pk))
+    return enabled
 
 
-def on_session_cancelled(sender, *, session, actor=None, created_at=None, notify=True, **kwargs):
-    """Queue a message to each learner still registered in a cancelled session (receiver of ``session_cancelled``)."""
-    if not notify:
-        return
-    version = f"cancelled:{(created_at or session.updated_at).isoformat()}"
-    registrations = Registration.objects.filter(session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES)
-    for registration in registrations:
-        try:
-            queue(
-                user_id=registration.user_id,
-                trigger=NotificationTrigger.SESSION_CANCELLED,
-                session=session,
-                registration=registration,
-                version=version,
-                data={"status": registration.status},
-            )
-        except Exception:  # the cancellation is committed: one failure must not stop the others
-            log.exception("Could not queue the cancellation notification of registration %s", registration.pk)
+def queue_recorded(entries):
+    """Queue the learners' messages these history entries call for, in the transaction that writes them.
 
-
-def queue(*, user_id, trigger, session, registration, version, data=None):
-    """The message's row, created once per (person, trigger, object, version); None when turned off.
-
-    The row is handed to a Celery worker when the host runs Celery, else left for the command.
+    Written with the change, the message commits or rolls back with it: nothing is lost to a crash
+    after the commit, and nothing is written after it. (An insert after the commit took shared locks
+    on the registration and session rows; on MariaDB it met a registration call holding the session
+    and waiting for that registration row, and the server aborted one of the two.) ``history.record``
+    calls it; the caller holds the sessions' locks. One query for the switches, one insert.
     """
-    if not is_enabled(trigger, session):
-        return None
-    row, created = Notification.objects.get_or_create(
+    wanted = []
+    for item in entries:
+        registration = item.registration
+        if not getattr(item, "notify", True) or item.event_registration is not None or item.reason == RETIRED_REASON:
+            continue
+        if registration.role != Role.LEARNER:
+            continue
+        trigger = trigger_of(registration=registration, action=item.action, new_value=item.new_value, actor=item.actor)
+        if trigger is not None:
+            wanted.append((trigger, item))
+    _with_sessions([item.registration for _trigger, item in wanted])
+    enabled = enabled_of((trigger, item.registration.session) for trigger, item in wanted)
+    wanted = [(t, item) for t, item in wanted if (str(t), item.registration.session_id) in enabled]
+    unknown = [
+        item.registration
+        for trigger, item in wanted
+        if trigger == NotificationTrigger.WAITING and getattr(item, "position", None) is None
+    ]
+    positions = waiting_positions_of(unknown) if unknown else {}
+    rows = []
+    for trigger, item in wanted:
+        registration = item.registration
+        data = {"reason": item.reason or "", "status": item.new_value}
+        if trigger == NotificationTrigger.WAITING:
+            data["position"] = getattr(item, "position", None) or positions.get(registration.pk)
+        version = item.created_at or registration.updated_at
+        rows.append(_row(registration.user_id, trigger, registration.session, registration, version, data))
+    _insert(rows)
+
+
+def _with_sessions(registrations):
+    """Give each registration its session, read in one query for those that do not hold it yet."""
+    missing = {r.session_id for r in registrations if not Registration.session.is_cached(r)}
+    if missing:
+        sessions = Session.objects.in_bulk(missing)
+        for registration in registrations:
+            if not Registration.session.is_cached(registration):
+                registration.session = sessions[registration.session_id]
+
+
+def queue_session_cancelled(session, when):
+    """Queue a message to each learner still registered in a session being cancelled (under its lock)."""
+    if not is_enabled(NotificationTrigger.SESSION_CANCELLED, session):
+        return
+    registrations = Registration.objects.filter(session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES)
+    _insert(
+        [
+            _row(
+                r.user_id,
+                NotificationTrigger.SESSION_CANCELLED,
+                session,
+                r,
+                f"cancelled:{when.isoformat()}",
+                {"status": r.status},
+            )
+            for r in registrations
+        ]
+    )
+
+
+def _row(user_id, trigger, session, registration, version, data):
+    if not isinstance(version, str):
+        version = version.isoformat()
+    return Notification(
         user_id=user_id,
         trigger=trigger,
         object_key=f"registration:{registration.pk}",
         version=version,
-        defaults={"session": session, "registration": registration, "data": data or {}},
+        session=session,
+        registration=registration,
+        data=data,
     )
-    if created:
-        publish(row.pk)
-    return row
+
+
+def _insert(rows):
+    """Insert the rows (one already there is kept: the same change queued twice is one message);
+    once committed, hand them to the Celery workers if the host runs Celery, else the command sends them."""
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = [(r.user_id, r.trigger, r.object_key, r.version) for r in rows]
+    transaction.on_commit(functools.partial(_publish_queued, keys))
+
+
+def _publish_queued(keys):
+    from .documents.batches import celery_enabled
+
+    if not celery_enabled():
+        return
+    match = Q()
+    for user_id, trigger, object_key, version in keys:
+        match |= Q(user_id=user_id, trigger=trigger, object_key=object_key, version=version)
+    for notification_id in Notification.objects.filter(match, status=NotificationStatus.PENDING).values_list(
+        "pk", flat=True
+    ):
+        publish(notification_id)
 
 
 def publish(notification_id):

@@ -374,6 +374,16 @@ def _register_batch(sessions, users, role, actor, reason, now):
             session__in={r.session_id for r in changed}, role=role, user__in={r.user_id for r in changed}
         )
     }
+    confirmed, positions = [], {}
+    for outcome in (o for outcomes in by_session for o in outcomes):
+        if outcome.result in (Result.ALREADY_REGISTERED, Result.REFUSED):
+            continue
+        saved_row = saved[(outcome.session.pk, outcome.user.pk)]
+        saved_row.session, saved_row.user = outcome.session, outcome.user
+        outcome.registration = saved_row
+        positions[saved_row.pk] = outcome.position
+        if saved_row.status == RegistrationStatus.CONFIRMED:
+            confirmed.append(saved_row)
     history.record(
         history.entry(
             registration=saved[(r.session_id, r.user_id)],
@@ -383,18 +393,10 @@ def _register_batch(sessions, users, role, actor, reason, now):
             actor=actor,
             reason=reason,
             when=now,
+            position=positions.get(saved[(r.session_id, r.user_id)].pk),
         )
         for r in changed
     )
-    confirmed = []
-    for outcome in (o for outcomes in by_session for o in outcomes):
-        if outcome.result in (Result.ALREADY_REGISTERED, Result.REFUSED):
-            continue
-        saved_row = saved[(outcome.session.pk, outcome.user.pk)]
-        saved_row.session, saved_row.user = outcome.session, outcome.user
-        outcome.registration = saved_row
-        if saved_row.status == RegistrationStatus.CONFIRMED:
-            confirmed.append(saved_row)
     on_confirmed(confirmed, actor, now, reason)
     return by_session
 

@@ -11,7 +11,6 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -22,12 +21,12 @@ from ..models import (
     Registration,
     SessionStatus,
 )
+from .inputs import RETIRED_REASON
 from .registration import unregister
 
 log = logging.getLogger(__name__)
 
 #: Stored as written here (an English msgid, like any free-text reason); the catalogue has it.
-RETIRED_REASON = gettext_noop("Account retired")
 #: What issued documents show instead of a retired holder's name.
 RETIRED_HOLDER = _("Retired account")
 #: Why a notification waiting when the account was retired was never sent.

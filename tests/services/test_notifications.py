@@ -1,7 +1,7 @@
 """Automatic notifications (issue 17): each trigger sends one message, once, in the person's language.
 
-The registration service announces each change after commit (``registration_changed``); the
-messages are queued then, and sent by the command (no Celery in these tests). Django's locmem
+The registration service queues each change's message in the transaction that records it; the
+messages are sent by the command (no Celery in these tests). Django's locmem
 outbox shows what people got.
 """
 
@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -19,6 +20,8 @@ from cursus_xblock.models import (
     NotificationSwitch,
     NotificationTemplate,
     NotificationTrigger,
+    Registration,
+    RegistrationHistory,
     Role,
 )
 from cursus_xblock.services import notifications
@@ -118,13 +121,23 @@ def test_a_learner_leaving_themself_is_told_so(committed):
     assert Notification.objects.filter(trigger=NotificationTrigger.UNREGISTERED_SELF).count() == 1
 
 
-def test_the_same_change_announced_twice_queues_one_message(django_capture_on_commit_callbacks, admin_user):
+def test_the_message_is_written_with_the_change_not_after_it(django_capture_on_commit_callbacks, admin_user):
+    """Issue 12 (CI on MariaDB): queued after the commit, the message's insert took shared locks on the
+    registration and session rows in the other order from a registration call holding them, and the
+    server aborted one of the two (a lost message, or a failed registration). It is now written in the
+    registration's own transaction: there before any after-commit step runs."""
     session = SessionFactory()
     learner = UserFactory()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False):
         service.register(user=learner, sessions=[session], role=Role.LEARNER, actor=admin_user)
-    for callback in callbacks + callbacks:  # a retried signal: the same history entry announced twice
-        callback()
+        assert Notification.objects.filter(user=learner, trigger=NotificationTrigger.REGISTERED).count() == 1
+
+
+def test_the_same_change_queued_twice_is_one_message(committed, admin_user):
+    session = SessionFactory()
+    learner = UserFactory()
+    committed(service.register, user=learner, sessions=[session], role=Role.LEARNER, actor=admin_user)
+    notifications.queue_recorded(list(RegistrationHistory.objects.all()))  # the same history entry once more
     assert Notification.objects.count() == 1
     assert len(send()) == 1
 
@@ -132,9 +145,12 @@ def test_the_same_change_announced_twice_queues_one_message(django_capture_on_co
 def test_nothing_is_queued_when_the_transaction_rolls_back(admin_user):
     session = SessionFactory()
     learner = UserFactory()
-    # Plain pytest-django tests never commit: the after-commit callbacks never run.
-    service.register(user=learner, sessions=[session], role=Role.LEARNER, actor=admin_user)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        service.register(user=learner, sessions=[session], role=Role.LEARNER, actor=admin_user)
+        assert Notification.objects.count() == 1
+        raise RuntimeError("the caller's transaction fails after the registration")
     assert Notification.objects.count() == 0
+    assert not Registration.objects.filter(user=learner).exists()
     assert send() == []
 
 
