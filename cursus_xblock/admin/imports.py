@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ..conf import settings
-from ..services import imports
+from ..services.imports import registrations as imports
 from ..utils.dates import interpolate
 
 SALT = "cursus_xblock.imports"
