@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from ... import permissions
 from ...models import ACTIVE_STATUSES, Course, Event, Registration, Role, Session
-from ...utils.dates import interpolate
+from ...utils.dates import after_colon, interpolate
 from .. import registration
 from ..capacity import session_refusal
 from ..outcomes import Refusal, Result
@@ -446,7 +446,7 @@ def _plan_session(row, context, planned):
     ]
     refusal = session_refusal(session, context.now) if trainers else ""
     if refusal:
-        message = interpolate(_("Trainers cannot be registered: %(why)s"), why=Refusal(refusal).label)
+        message = interpolate(_("Trainers cannot be registered: %(why)s"), why=after_colon(Refusal(refusal).label))
         _error(row, RowResult.TRAINER_REFUSED, message)
         return
     row.target, row.changes, row.trainers = session, changes, trainers
