@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from ... import permissions
 from ...models import ACTIVE_STATUSES, Course, Event, Registration, Role, Session
@@ -464,7 +464,15 @@ def _changes_message(changes, trainers):
     text = ", ".join(parts)
     if trainers:
         names = ", ".join(user.get_username() for user in trainers)
-        text = "; ".join(filter(None, [text, interpolate(_("trainers: %(names)s"), names=names)]))
+        text = _then(text, interpolate(_("trainers: %(names)s"), names=names))
+    return text
+
+
+def _then(first, *more):
+    """Parts of a row's message one after the other, as each language separates them."""
+    text = str(first or "")
+    for part in more:
+        text = str(gettext("%(first)s; %(then)s") % {"first": text, "then": part}) if text else str(part)
     return text
 
 
@@ -571,13 +579,13 @@ def _apply_session(row, actor):
                 "%(count)d learners moved from the waiting list to the session.",
                 len(promoted),
             ) % {"count": len(promoted)}
-            row.message = "; ".join(filter(None, [str(row.message), moved]))
+            row.message = _then(row.message, moved)
     if row.trainers:
         outcomes = registration.register_users(session=session, users=row.trainers, role=Role.TRAINER, actor=actor)
         refused = [o for o in outcomes if o.result == Result.REFUSED]
         if refused:
             # Only a workspace can refuse a trainer the plan accepted: the row says who and why.
-            row.message = "; ".join([str(row.message)] + [f"{o.user.get_username()}: {o.message}" for o in refused])
+            row.message = _then(row.message, *(f"{o.user.get_username()}: {o.message}" for o in refused))
 
 
 def _apply_event(row):
