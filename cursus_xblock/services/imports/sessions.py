@@ -437,7 +437,7 @@ def _plan_session(row, context, planned):
         for name, value in changes.items():
             setattr(session, name, value)
     try:
-        session.full_clean(validate_unique=False, exclude=["course"])
+        session.full_clean(validate_unique=False, validate_constraints=False, exclude=["course"])
     except ValidationError as exc:
         _error(row, RowResult.INVALID, _first_message(exc))
         return
@@ -520,7 +520,7 @@ def _plan_event(row, context, planned):
         for name, value in changes.items():
             setattr(event, name, value)
     try:
-        event.full_clean(validate_unique=False, exclude=["session"])
+        event.full_clean(validate_unique=False, validate_constraints=False, exclude=["session"])
     except ValidationError as exc:
         _error(row, RowResult.INVALID, _first_message(exc))
         return
