@@ -1,4 +1,4 @@
-"""The registrations import page: upload → dry run (the report of every row) → apply → report as CSV.
+"""The import pages (registrations, sessions): upload → dry run (the report of every row) → apply → report as CSV.
 
 Between the dry run and the apply the file's rows travel in a signed form field, not in the session
 or on disk: the apply plans them again against the database of that moment, so what it does is the
@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ..conf import settings
-from ..services import imports
+from ..services.imports import files
+from ..services.imports import registrations as imports
+from ..services.imports import sessions as session_imports
 from ..utils.dates import interpolate
 
 SALT = "cursus_xblock.imports"
@@ -37,8 +39,39 @@ class UploadForm(forms.Form):
     )
 
 
-class ImportRegistrationsMixin:
-    """Adds the import page to the registrations admin (needs ``has_manage_registrations_permission``)."""
+class SessionUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or Windows-1252, separated by ; or ,) or XLSX, with the columns: course code, session code, "
+            "name, start, end, and optionally séance, time zone, place, capacity, trainers (usernames or e-mails). "
+            "A row with a séance name is a séance of the session of its code. Dates such as 2026-09-14 09:00 are "
+            "in the row's time zone. The first row names the columns, in French or English."
+        ),
+    )
+
+
+class ImportMixin:
+    """Adds an import page to an admin (needs ``has_manage_registrations_permission``).
+
+    What is imported is the service module's business (``service``: ``parse``, ``plan``, ``apply``,
+    ``REPORT_HEADER``); the page, the signed rows and the report are the same for every import.
+    """
+
+    service = imports
+    upload_form = UploadForm
+    salt = SALT
+    import_title = _("Import registrations")
+    template_name = "cursus_xblock/admin/import.html"
+
+    def row_values(self, row):
+        return [row.line, row.person, row.session_code, row.role_text, row.reason]
+
+    def row_of(self, values):
+        return imports.ImportRow(*values)
+
+    def empty_plan(self, rows):
+        return imports.ImportPlan(rows=rows)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -59,24 +92,25 @@ class ImportRegistrationsMixin:
     def import_view(self, request):
         """GET: the upload form; POST a file: the dry run; POST ``apply``: the registrations."""
         self._check_import_permission(request)
-        context = {"form": UploadForm(), "result": None, "error": ""}
+        context = {"form": self.upload_form(), "result": None, "error": ""}
         if request.method == "POST" and "apply" in request.POST:
             context.update(self._apply(request))
         elif request.method == "POST":
-            form = UploadForm(request.POST, request.FILES)
+            form = self.upload_form(request.POST, request.FILES)
             context["form"] = form
             if form.is_valid():
                 context.update(self._dry_run(request, form.cleaned_data["file"]))
         if context["result"] is not None:
             rows = [row.as_list() for row in context["result"].rows]
-            context["report_token"] = signing.dumps(rows, salt=SALT + ".report", compress=True)
+            context["report_token"] = signing.dumps(rows, salt=self.salt + ".report", compress=True)
         return TemplateResponse(
             request,
-            "cursus_xblock/admin/import_registrations.html",
+            self.template_name,
             {
                 **self.admin_site.each_context(request),
                 **context,
-                "title": _("Import registrations"),
+                "report_header": self.service.REPORT_HEADER,
+                "title": self.import_title,
                 "opts": self.model._meta,
                 "has_view_permission": self.has_view_permission(request),
                 "report_url": reverse("admin:%s_%s_import_report" % (self.opts.app_label, self.opts.model_name)),
@@ -89,38 +123,65 @@ class ImportRegistrationsMixin:
                 "error": interpolate(gettext("The file is larger than %(size)s bytes."), size=settings.IMPORT_MAX_BYTES)
             }
         try:
-            rows = imports.parse(upload.read(), upload.name)
-        except imports.ImportFileError as exc:
+            rows = self.service.parse(upload.read(), upload.name)
+        except self.service.ImportFileError as exc:
             return {"error": exc.message}
-        result = imports.plan(rows, actor=request.user)
-        raw = [[r.line, r.person, r.session_code, r.role_text, r.reason] for r in rows]
-        token = signing.dumps({"user": request.user.pk, "rows": raw}, salt=SALT, compress=True)
+        result = self.service.plan(rows, actor=request.user)
+        raw = [self.row_values(r) for r in rows]
+        token = signing.dumps({"user": request.user.pk, "rows": raw}, salt=self.salt, compress=True)
         return {"result": result, "token": token, "file_name": upload.name}
 
     def _apply(self, request):
         try:
-            data = signing.loads(request.POST.get("token", ""), salt=SALT, max_age=TOKEN_MAX_AGE)
+            data = signing.loads(request.POST.get("token", ""), salt=self.salt, max_age=TOKEN_MAX_AGE)
         except signing.BadSignature:
             return {"error": BAD_TOKEN}
         if data.get("user") != request.user.pk:
             return {"error": BAD_TOKEN}
-        rows = [imports.ImportRow(*values) for values in data["rows"]]
+        rows = [self.row_of(values) for values in data["rows"]]
         allow_errors = request.POST.get("allow_errors") == "on"
         try:
-            result = imports.apply(rows, actor=request.user, allow_errors=allow_errors)
-        except imports.ImportHasErrors as exc:
+            result = self.service.apply(rows, actor=request.user, allow_errors=allow_errors)
+        except self.service.ImportHasErrors as exc:
             # ``apply`` planned the rows before refusing: show that report again, with the choice.
-            return {"error": str(exc), "result": imports.ImportPlan(rows=rows), "token": request.POST["token"]}
+            return {"error": str(exc), "result": self.empty_plan(rows), "token": request.POST["token"]}
         return {"result": result}
 
     def import_report_view(self, request):
         """The report just shown, as CSV (changes nothing)."""
         self._check_import_permission(request)
         try:
-            rows = signing.loads(request.POST.get("report", ""), salt=SALT + ".report", max_age=TOKEN_MAX_AGE)
+            rows = signing.loads(request.POST.get("report", ""), salt=self.salt + ".report", max_age=TOKEN_MAX_AGE)
         except signing.BadSignature as exc:
             raise PermissionDenied from exc
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="import-report.csv"'
-        response.write(imports.report_csv_of_lists(rows))
+        response.write(files.report_csv(self.service.REPORT_HEADER, rows))
         return response
+
+
+class ImportRegistrationsMixin(ImportMixin):
+    """The registrations import, on the registrations admin."""
+
+
+class ImportSessionsMixin(ImportMixin):
+    """The sessions and séances import, on the sessions admin."""
+
+    service = session_imports
+    upload_form = SessionUploadForm
+    salt = SALT + ".sessions"
+    import_title = _("Import sessions and séances")
+
+    def _check_import_permission(self, request):
+        """Creating sessions as the admin's add form would: a training manager who may add sessions."""
+        if not (self.has_manage_registrations_permission(request) and self.has_add_permission(request)):
+            raise PermissionDenied
+
+    def row_values(self, row):
+        return row.values()
+
+    def row_of(self, values):
+        return session_imports.row_of(values)
+
+    def empty_plan(self, rows):
+        return session_imports.SessionPlan(rows=rows)

@@ -25,6 +25,7 @@ from ..services import registration as registration_service
 from ..utils.dates import date_range
 from .attendance import attendance_urls
 from .exports import export_roster_csv, export_roster_xlsx
+from .imports import ImportSessionsMixin
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
@@ -68,9 +69,10 @@ class EventInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.ModelAdmin):
+class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.ModelAdmin):
     writable = True
     form = SessionForm
+    change_list_template = "cursus_xblock/admin/session_change_list.html"
     list_display = ("title", "dates", "place", "workspace", "status", "seats", "waiting")
     list_display_links = ("title",)
     list_filter = ("status", WhenFilter, ("course", admin.RelatedOnlyFieldListFilter))

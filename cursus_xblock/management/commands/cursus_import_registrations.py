@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import permissions
-from ...services import imports
+from ...services.imports import registrations as imports
 
 
 class Command(BaseCommand):

@@ -1,18 +1,13 @@
 """Registrations from a spreadsheet: parse → plan (the dry run) → apply.
 
-HR files arrive as CSV (UTF-8 with or without a BOM, or Windows-1252; ``;`` or ``,``) or XLSX, with
-French or English column names. ``plan`` reads the database only and says, row by row, what
-``apply`` will do, using the registration service's own rules (``capacity``): who gets a seat,
-who waits and at which rank, who is already there, and every error. ``apply`` registers the valid
-rows through ``registration.register_users``, one call per (session, role, reason) in the order of
-the file, so its outcomes are the plan's as long as nobody else registers in between; nothing is
-silently skipped: every row comes back with its result.
+The file is read by ``files`` (CSV or XLSX, French or English column names). ``plan`` reads the
+database only and says, row by row, what ``apply`` will do, using the registration service's own
+rules (``capacity``): who gets a seat, who waits and at which rank, who is already there, and
+every error. ``apply`` registers the valid rows through ``registration.register_users``, one call
+per (session, role, reason) in the order of the file, so its outcomes are the plan's as long as
+nobody else registers in between; nothing is silently skipped: every row comes back with its result.
 """
 
-import csv
-import io
-import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -21,22 +16,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import permissions
-from ..conf import settings
-from ..models import ACTIVE_STATUSES, RegistrationStatus, Role, Session
-from ..models import Registration as RegistrationModel
-from ..utils.dates import interpolate
-from . import registration
-from .capacity import admission, seat_counts_of, session_refusal, waiting_positions_of
-from .outcomes import Refusal, Result
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (format, size, columns): nothing is planned."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+from ... import permissions
+from ...models import ACTIVE_STATUSES, RegistrationStatus, Role, Session
+from ...models import Registration as RegistrationModel
+from ...utils.dates import interpolate
+from .. import registration
+from ..capacity import admission, seat_counts_of, session_refusal, waiting_positions_of
+from ..outcomes import Refusal, Result
+from . import files
+from .files import ImportFileError, ImportHasErrors, normal
 
 
 class RowResult:
@@ -175,27 +163,10 @@ ROLES = {
 }
 
 
-def _normal(text):
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return " ".join(text.replace("_", " ").lower().split())
-
-
 def parse(content, filename=""):
     """[ImportRow] of a CSV or XLSX file's bytes; ``ImportFileError`` when it cannot be read."""
-    if len(content) > settings.IMPORT_MAX_BYTES:
-        raise ImportFileError(interpolate(_("The file is larger than %(size)s bytes."), size=settings.IMPORT_MAX_BYTES))
-    if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        table = _xlsx_rows(content)
-    else:
-        table = _csv_rows(content)
-    header = next(table, None)
-    if header is None:
-        raise ImportFileError(_("The file is empty."))
-    positions = {}
-    for index, name in enumerate(header):
-        for key, names in COLUMNS.items():
-            if _normal(name) in names and key not in positions:
-                positions[key] = index
+    header, table = files.table(content, filename)
+    positions = files.positions(header, COLUMNS)
     missing = [key for key in REQUIRED if key not in positions]
     if missing:
         raise ImportFileError(
@@ -207,54 +178,16 @@ def parse(content, filename=""):
         value = values[index] if index is not None and index < len(values) else ""
         return "" if value is None else str(value).strip()
 
-    rows = []
-    for line, values in enumerate(table, start=2):
-        if not any(str(v).strip() for v in values if v is not None):
-            continue
-        if len(rows) >= settings.IMPORT_MAX_ROWS:
-            raise ImportFileError(
-                interpolate(_("The file has more than %(rows)s rows."), rows=settings.IMPORT_MAX_ROWS)
-            )
-        rows.append(
-            ImportRow(
-                line=line,
-                person=cell(values, "person"),
-                session_code=cell(values, "session"),
-                role_text=cell(values, "role"),
-                reason=cell(values, "reason"),
-            )
+    return [
+        ImportRow(
+            line=line,
+            person=cell(values, "person"),
+            session_code=cell(values, "session"),
+            role_text=cell(values, "role"),
+            reason=cell(values, "reason"),
         )
-    return rows
-
-
-def _decode(content):
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
-
-
-def _csv_rows(content):
-    text = _decode(content)
-    first = text.split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=";,").delimiter
-    except csv.Error:
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return iter(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
-def _xlsx_rows(content):
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(_("The file is neither a CSV file nor a readable XLSX workbook.")) from exc
-    sheet = workbook.worksheets[0]
-    return (list(values) for values in sheet.iter_rows(values_only=True))
+        for line, values in files.data_lines(table)
+    ]
 
 
 # --- plan ------------------------------------------------------------------------------------
@@ -306,7 +239,7 @@ def _resolve(rows, actor):
             row.result = RowResult.NOT_MANAGED
             row.message = _("You do not manage the organization of this session.")
             continue
-        row.role = ROLES.get(_normal(row.role_text), "")
+        row.role = ROLES.get(normal(row.role_text), "")
         if not row.role:
             row.result = RowResult.BAD_ROLE
             row.message = _("The role is learner (apprenant) or trainer (formateur).")
@@ -369,10 +302,6 @@ def _simulate(rows):
 # --- apply -----------------------------------------------------------------------------------
 
 
-class ImportHasErrors(Exception):
-    """Applying a plan with errors without asking for its valid rows only."""
-
-
 def apply(rows, *, actor=None, allow_errors=False):
     """Plan again (the database may have moved since the dry run), then register the valid rows.
 
@@ -417,9 +346,4 @@ def report_csv(rows):
 
 def report_csv_of_lists(rows):
     """``report_csv`` of rows already turned into lists (``ImportRow.as_list``)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([str(name) for name in REPORT_HEADER])
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return files.report_csv(REPORT_HEADER, rows)
