@@ -322,11 +322,32 @@ def test_issue14_item2_a_long_list_is_shown_a_page_at_a_time_with_working_button
     last = outcomes[27].registration
     unregister = reverse("admin:cursus_user_unregister", args=[learner.pk, last.pk])
     event_unregister_prefix = reverse("admin:cursus_user_document", args=[learner.pk, last.pk, "event_invitation"])
-    assert f'data-url="{unregister}"' in second and f'data-url="{event_unregister_prefix}"' in second
+    on_page_two = "?learner_page=2"  # each button comes back to this page
+    assert f'data-url="{unregister}{on_page_two}"' in second
+    assert f'data-url="{event_unregister_prefix}{on_page_two}"' in second
 
     # Nonsense page numbers show the first or the last page, never an error.
     assert admin_client.get(url, {"learner_page": "x"}).content.decode().count('class="cursus-session-row"') == 20
     assert admin_client.get(url, {"learner_page": "99"}).content.decode().count('class="cursus-session-row"') == 10
+
+
+def test_an_action_on_page_two_comes_back_to_page_two(admin_client, learner):
+    """Unregistering someone from the second page of a long list used to land on the first page."""
+    start = timezone.now() + datetime.timedelta(days=10)
+    sessions = [SessionFactory(start=start + datetime.timedelta(days=i)) for i in range(25)]
+    outcomes = service.register(user=learner, sessions=sessions, role=Role.LEARNER)
+    url = reverse("admin:cursus_user_registrations", args=[learner.pk])
+    last = outcomes[-1].registration
+    unregister = reverse("admin:cursus_user_unregister", args=[learner.pk, last.pk])
+
+    second = admin_client.get(url, {"learner_page": "2", "trainer_page": "x"}).content.decode()
+    assert f'data-url="{unregister}?learner_page=2"' in second  # the nonsense number is not carried
+
+    response = admin_client.post(f"{unregister}?learner_page=2", {"reason": "Mutation"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?learner_page=2"
+    last.refresh_from_db()
+    assert last.status == RegistrationStatus.CANCELLED
 
 
 def test_issue15_item5_a_seance_the_person_was_unregistered_from_can_be_joined_again(admin_client, learner):

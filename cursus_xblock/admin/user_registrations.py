@@ -10,7 +10,7 @@ import io
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -74,12 +74,29 @@ def user_registration_urls(model_admin):
 _REGISTRATION, _EVENT, _KIND = 987654321012, 987654321013, "cursus-kind"
 
 
-def _add_action_urls(user, listing):
-    """Give each row and event of ``listing`` the URLs of its buttons: three reverses in all."""
-    document = reverse("admin:cursus_user_document", args=[user.pk, _REGISTRATION, _KIND])
-    unregister = reverse("admin:cursus_user_unregister", args=[user.pk, _REGISTRATION])
-    event_unregister = reverse("admin:cursus_user_event_unregister", args=[user.pk, _REGISTRATION, _EVENT])
-    event_register = reverse("admin:cursus_user_event_register", args=[user.pk, _REGISTRATION, _EVENT])
+#: What of the page's address a button carries to its view, so the redirect comes back to the same page.
+_KEPT = ("learner_page", "trainer_page", "cancelled")
+
+
+def _kept_query(request):
+    """``?learner_page=2…`` of the page a button was on (digits only), or ""."""
+    kept = QueryDict(mutable=True)
+    for key in _KEPT:
+        value = request.GET.get(key, "")
+        if value.isdigit() and len(value) <= 6:
+            kept[key] = value
+    return f"?{kept.urlencode()}" if kept else ""
+
+
+def _add_action_urls(user, listing, query=""):
+    """Give each row and event of ``listing`` the URLs of its buttons: three reverses in all.
+
+    ``query``: the page's numbers (``_kept_query``), carried so each action returns to this page.
+    """
+    document = reverse("admin:cursus_user_document", args=[user.pk, _REGISTRATION, _KIND]) + query
+    unregister = reverse("admin:cursus_user_unregister", args=[user.pk, _REGISTRATION]) + query
+    event_unregister = reverse("admin:cursus_user_event_unregister", args=[user.pk, _REGISTRATION, _EVENT]) + query
+    event_register = reverse("admin:cursus_user_event_register", args=[user.pk, _REGISTRATION, _EVENT]) + query
     for section in listing.values():
         for group in section["courses"]:
             for row in group["rows"]:
@@ -137,8 +154,9 @@ class RegistrationViews:
             user=user,
         )
 
-    def _page_url(self, user, registration=None):
-        url = reverse("admin:cursus_user_registrations", args=[user.pk])
+    def _page_url(self, request, user, registration=None):
+        """The page the action was taken on (its page numbers kept), at the registration's row."""
+        url = reverse("admin:cursus_user_registrations", args=[user.pk]) + _kept_query(request)
         return f"{url}#registration-{registration.pk}" if registration is not None else url
 
     def _names(self, user, registration):
@@ -150,7 +168,7 @@ class RegistrationViews:
         user = self._user(request, object_id)
         pages = {role: request.GET.get(f"{role}_page") for role in Role.values}
         listing = session_list_for_user(user, viewer=request.user, pages=pages)
-        _add_action_urls(user, listing)
+        _add_action_urls(user, listing, _kept_query(request))
         now = timezone.now()
         for section in listing.values():
             for group in section["courses"]:
@@ -210,7 +228,7 @@ class RegistrationViews:
         registration = self._registration(request, user, registration_id)
         reason = self._reason(request)
         if reason is None:
-            return HttpResponseRedirect(self._page_url(user, registration))
+            return HttpResponseRedirect(self._page_url(request, user, registration))
         names = self._names(user, registration)
         try:
             outcome = registration_service.unregister(
@@ -223,7 +241,7 @@ class RegistrationViews:
             self.model_admin.message_user(
                 request, interpolate(NOT_UNREGISTERED, **names, reason=after_colon(exc.message)), messages.ERROR
             )
-            return HttpResponseRedirect(self._page_url(user, registration))
+            return HttpResponseRedirect(self._page_url(request, user, registration))
         if outcome.changed:
             self.model_admin.message_user(request, interpolate(UNREGISTERED, **names), messages.SUCCESS)
             for promoted in outcome.promoted:
@@ -232,7 +250,7 @@ class RegistrationViews:
                 )
         else:
             self.model_admin.message_user(request, interpolate(NOT_REGISTERED, **names), messages.WARNING)
-        return HttpResponseRedirect(self._page_url(user))
+        return HttpResponseRedirect(self._page_url(request, user))
 
     def event_register(self, request, object_id, registration_id, event_id):
         user = self._user(request, object_id)
@@ -243,7 +261,7 @@ class RegistrationViews:
         )
         level = messages.ERROR if outcome.result == Result.REFUSED else messages.SUCCESS
         self.model_admin.message_user(request, outcome.describe(), level)
-        return HttpResponseRedirect(self._page_url(user, registration))
+        return HttpResponseRedirect(self._page_url(request, user, registration))
 
     def event_unregister(self, request, object_id, registration_id, event_id):
         user = self._user(request, object_id)
@@ -253,7 +271,7 @@ class RegistrationViews:
         )
         reason = self._reason(request)
         if reason is None:
-            return HttpResponseRedirect(self._page_url(user, registration))
+            return HttpResponseRedirect(self._page_url(request, user, registration))
         event_registration_service.unregister_from_event(
             event_registration=event_registration, actor=request.user, reason=reason
         )
@@ -262,7 +280,7 @@ class RegistrationViews:
             interpolate(EVENT_UNREGISTERED, user=person_name(user), event=event_registration.event.name),
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(self._page_url(user, registration))
+        return HttpResponseRedirect(self._page_url(request, user, registration))
 
     def _reason(self, request):
         """The POST's reason by the rule of every interface; None (and a message) when refused."""
@@ -296,14 +314,14 @@ class RegistrationViews:
             )
         except documents_service.DocumentRefused as exc:
             self.model_admin.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(self._page_url(user, registration))
+            return HttpResponseRedirect(self._page_url(request, user, registration))
         if data.get("action") == "email":
             self.model_admin.message_user(
                 request,
                 EMAILED % {"document": issued.get_kind_display(), "email": user.email},
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(self._page_url(user, registration))
+            return HttpResponseRedirect(self._page_url(request, user, registration))
         return FileResponse(io.BytesIO(issued.content), as_attachment=True, filename=issued.filename)
 
     def _pick(self, template_id, kind):
