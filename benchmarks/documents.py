@@ -101,7 +101,7 @@ def run(args):
                 CSS(string=css, base_url=render.STATIC_BASE_URL, url_fetcher=fetcher, font_config=font_config)
             )
         document = HTML(string=html, base_url=render.STATIC_BASE_URL, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=stylesheets, font_config=font_config, presentational_hints=True)
+        return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **render.pdf_options())
 
     rounds = args.count
     session, registrations = started_session(3 * rounds + 2)

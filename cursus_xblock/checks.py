@@ -37,6 +37,7 @@ def check_workspace_backend(app_configs, **kwargs):
 CHOICE_SETTINGS = [
     ("MANAGER_COURSE_ROLE", ("staff", "instructor"), "cursus_xblock.E003"),
     ("UNENROLLMENT_POLICY", ("cancel", "flag"), "cursus_xblock.E004"),
+    ("PDF_VARIANT", ("pdf/a-3b", "pdf/a-2b", "pdf/ua-1", ""), "cursus_xblock.E005"),
 ]
 
 

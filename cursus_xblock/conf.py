@@ -28,6 +28,9 @@ DEFAULTS = {
     "DOCUMENT_GENERATORS": {},
     # Logo printed on documents: a path inside cursus_xblock/static/ or a data: URL; empty: none.
     "DOCUMENT_LOGO": "",
+    # PDF variant of issued documents, for archiving: "pdf/a-3b" (default), "pdf/a-2b", "pdf/ua-1", or
+    # "" for a plain PDF. Documents are tagged for accessibility (structure, reading order) whatever it is.
+    "PDF_VARIANT": "pdf/a-3b",
     # Name printed on documents; empty: the host's PLATFORM_NAME (Open edX), else "Cursus".
     "PLATFORM_NAME": "",
     # Absolute root of verification links (https://lms.example.org); empty: the host's

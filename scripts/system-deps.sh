@@ -20,6 +20,8 @@ if [ "$target" = test ]; then
   command -v gcc >/dev/null 2>&1 || need+=(gcc)
   # tests/documents/test_batch_worker.py: a real Celery broker (tests/brokers.py starts a throwaway one).
   command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+  # tests/archival.py: every issued PDF passes `qpdf --check`.
+  command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
   # tests/browser: Playwright drives this Chromium; DejaVu makes its screenshots readable.
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)

@@ -121,6 +121,17 @@ def admin_user(db):
 
 
 @pytest.fixture(autouse=True)
+def _issued_pdfs_pass_qpdf():
+    """Every document a test issues passes ``qpdf --check`` (see ``tests/archival.py``)."""
+    from .archival import IssuedFiles
+
+    with IssuedFiles() as issued:
+        yield
+    problems = issued.problems(IN_CI)
+    assert not problems, "issued PDFs qpdf refuses:\n" + "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """A request in French leaves French active in the thread: every test starts in English."""
     from django.utils import translation

@@ -212,7 +212,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         try:
             html = render_template(template.body, sample_context(template.kind, template.language))
-            pdf = render_pdf(html, css=template.css)
+            pdf = render_pdf(html, css=template.css, language=template.language)
         except (TemplateError, ImproperlyConfigured) as exc:  # ImproperlyConfigured: no WeasyPrint
             problem = exc.describe() if isinstance(exc, TemplateError) else str(exc)
             self.message_user(request, PREVIEW_FAILED % {"problem": problem}, messages.ERROR)

@@ -102,12 +102,12 @@ def _serve(connection, render_here):
     connection.send((True, b"", []))
     while True:
         try:
-            html, css = connection.recv()
+            html, css, options = connection.recv()
         except (EOFError, OSError):  # the server went away
             return
         collector.records = []
         try:
-            reply = (True, render_here(html, css=css))
+            reply = (True, render_here(html, css=css, options=options))
         except Exception as exc:  # noqa: BLE001 — raised again in the caller
             reply = (False, _picklable(exc))
         connection.send((*reply, collector.records))
@@ -149,9 +149,9 @@ class _Worker:
             logging.getLogger(record.name).handle(record)
         return ok, value
 
-    def render(self, html, css, timeout):
+    def render(self, html, css, options, timeout):
         self.documents += 1
-        self.connection.send((html, css))
+        self.connection.send((html, css, options))
         ok, value = self._reply(timeout, on_timeout=lambda: too_long(timeout))
         if not ok:
             raise value
@@ -187,8 +187,10 @@ def _give_back(worker):
     worker.stop()
 
 
-def render(html, css="", *, timeout=None):
+def render(html, css="", *, options=None, timeout=None):
     """The PDF of ``html``, made by a worker within ``timeout`` seconds (``CURSUS_RENDER_TIMEOUT``).
+
+    ``options``: WeasyPrint's (``render.pdf_options()``), read here: the worker has no Django settings.
 
     Past it the worker is killed and ``TemplateLimitExceeded`` says the template took too long.
     An error of WeasyPrint itself is raised again here, as it would be in the process.
@@ -196,7 +198,7 @@ def render(html, css="", *, timeout=None):
     timeout = settings.RENDER_TIMEOUT if timeout is None else timeout
     worker = _take()
     try:
-        return worker.render(html, css, timeout)
+        return worker.render(html, css, options, timeout)
     finally:
         _give_back(worker)
 

@@ -41,12 +41,12 @@ def concurrency(monkeypatch):
     lock = threading.Lock()
     real_render = pdf_worker._Worker.render
 
-    def counted(self, html, css, timeout):
+    def counted(self, html, css, options, timeout):
         with lock:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
         try:
-            return real_render(self, html, css, timeout)
+            return real_render(self, html, css, options, timeout)
         finally:
             with lock:
                 state["now"] -= 1

@@ -145,7 +145,10 @@ def test_data_uris_are_served_and_the_qr_code_is_an_svg_image(caplog):
     svg = ElementTree.fromstring(unquote(uri.split(",", 1)[1]))
     assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.find("{http://www.w3.org/2000/svg}path") is not None
 
-    pdf = render_pdf(f'<p>{TITLE}</p><img src="{PNG_DATA_URI}"><img src="{uri}" style="width: 3cm">')
+    # With their text alternatives: a tagged PDF without them is reported (an error in the log).
+    pdf = render_pdf(
+        f'<p>{TITLE}</p><img src="{PNG_DATA_URI}" alt="Logo"><img src="{uri}" alt="QR code" style="width: 3cm">'
+    )
     assert len(page(pdf).images) == 1  # the PNG; the SVG is drawn as vector paths
     assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
