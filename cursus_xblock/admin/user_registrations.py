@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import permissions
+from ..documents.registry import kinds
 from ..backends import WorkspaceRefused
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors import notifications as notification_selectors
@@ -278,7 +279,7 @@ class RegistrationViews:
         """GET: a preview (nothing recorded). POST: issue it, then download or e-mail it."""
         user = self._user(request, object_id)
         registration = self._registration(request, user, registration_id)
-        if kind not in DocumentKind.values:
+        if kind not in kinds() or not kinds()[kind].personal:
             raise Http404
         data = request.POST if request.method == "POST" else request.GET
         template = self._pick(data.get("template"), kind)
