@@ -21,8 +21,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ..documents.placeholders import PLACEHOLDERS, sample_context
-from ..documents.registry import kind_choices, kinds
+from ..documents.placeholders import PLACEHOLDERS
+from ..documents.registry import kind_choices, kinds, placeholder_kinds, sample_context
 from ..documents.render import render_pdf
 from ..documents.templating import TemplateError, check_limits, compile_template, render_template
 from ..models import (
@@ -126,7 +126,7 @@ def _placeholder_rows(kind):
     own = [p for k in registered.values() for p in k.placeholders]
     rows = []
     for placeholder in (*PLACEHOLDERS, *dict.fromkeys(own)):
-        served = placeholder.kinds
+        served = placeholder_kinds(placeholder)
         rows.append(
             {
                 "code": "{{ %s }}" % placeholder.name,

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import permissions
-from ..documents.registry import kinds
 from ..backends import WorkspaceRefused
+from ..documents.registry import kinds
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors import notifications as notification_selectors
 from ..selectors.documents import templates_by_kind

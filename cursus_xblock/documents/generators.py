@@ -75,7 +75,8 @@ class DocumentGenerator:
 
     def sample_context(self, language):
         """Sample values for the admin's preview and the template checks on save."""
-        return placeholders.person_sample_context(self.kind, language)
+        event = (self.issued_for or (EVENT_REGISTRATION if self.needs_event else REGISTRATION)) != REGISTRATION
+        return placeholders.sample_context(self.kind, language, event=event)
 
     def check(self, *, registration, event=None, now=None):
         """Raise ``DocumentRefused`` when this document may not be issued."""

@@ -44,13 +44,6 @@ class Placeholder:
             CERTIFICATE: kind.certificate,
         }[self.scope]
 
-    @property
-    def kinds(self):
-        """The values of the registered kinds that see it."""
-        from .registry import kinds
-
-        return tuple(value for value, kind in kinds().items() if self.applies(kind) or self in kind.placeholders)
-
 
 _DATE = _("as .date, .time and .datetime (with the time zone), in the session's time zone")
 
@@ -104,14 +97,6 @@ PLACEHOLDERS = (
     Placeholder("platform_name", _("Name of the platform")),
     Placeholder("logo", _("Logo image URL, for <img src=…> (empty when none is set)")),
 )
-
-
-def placeholders_for(kind):
-    """The common placeholders a template of ``kind`` (a value) sees, then the kind's own."""
-    from .registry import get_kind
-
-    kind = get_kind(kind)
-    return [p for p in PLACEHOLDERS if p.applies(kind)] + list(kind.placeholders)
 
 
 def moment(value, tz, language):
@@ -264,19 +249,11 @@ def platform_name():
     return settings.PLATFORM_NAME or getattr(django_settings, "PLATFORM_NAME", "") or "Cursus"
 
 
-def sample_context(kind, language):
-    """Sample values for a template of ``kind``: its generator's (an unknown kind: a person's)."""
-    from .registry import UnknownKind, get_generator
+def sample_context(kind, language, *, event=None):
+    """Realistic sample values of a person's document, for the admin's preview: the same shape as ``build_context``.
 
-    try:
-        generator = get_generator(kind)
-    except (KeyError, UnknownKind):
-        return person_sample_context(kind, language)
-    return generator.sample_context(language)
-
-
-def person_sample_context(kind, language):
-    """Realistic sample values, for the admin's preview: the same shape as ``build_context``."""
+    With ``event`` (by default: for the built-in kinds about a séance) the sample has an ``event``.
+    """
     import datetime
     import zoneinfo
 
@@ -344,7 +321,9 @@ def person_sample_context(kind, language):
         "platform_name": platform_name(),
         "logo": settings.DOCUMENT_LOGO,
     }
-    if kind in (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE) or _for_event(kind):
+    if event is None:
+        event = kind in (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE)
+    if event:
         context["event"] = {
             **events[0],
             "description": "",
@@ -354,12 +333,3 @@ def person_sample_context(kind, language):
     if kind in (DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION):
         context["issue_date"] = moment(start - datetime.timedelta(days=10), tz, language)
     return context
-
-
-def _for_event(kind):
-    from .registry import UnknownKind, get_kind
-
-    try:
-        return get_kind(kind).for_event
-    except UnknownKind:
-        return False

@@ -22,7 +22,9 @@ from django.utils.module_loading import import_string
 
 from ..conf import settings
 from ..models import DocumentKind
+from ..models.documents import use_kinds
 from .generators import BUILT_IN, EVENT, EVENT_REGISTRATION, ISSUED_FOR, PERSONAL, REGISTRATION, SESSION
+from .placeholders import PLACEHOLDERS
 from .sheets import SignInSheetGenerator
 
 ENTRY_POINT_GROUP = "cursus_xblock.document_generators"
@@ -149,3 +151,31 @@ def clear():
 
 
 setting_changed.connect(_reset)
+
+
+def sample_context(kind, language):
+    """Sample values for a template of ``kind`` (its generator's), for the preview and the checks on save.
+
+    A kind no longer registered (an old template) gets a person's sample.
+    """
+    from . import placeholders
+
+    generator = generator_classes().get(kind)
+    if generator is None:
+        return placeholders.sample_context(kind, language)
+    return generator().sample_context(language)
+
+
+def placeholders_for(kind):
+    """The common placeholders a template of ``kind`` (a value) sees, then the kind's own."""
+    kind = get_kind(kind)
+    return [p for p in PLACEHOLDERS if p.applies(kind)] + list(kind.placeholders)
+
+
+def placeholder_kinds(placeholder):
+    """The values of the registered kinds whose templates see ``placeholder``."""
+    return tuple(value for value, kind in kinds().items() if placeholder.applies(kind))
+
+
+# The kind columns validate against this registry; the models cannot import it (they sit below).
+use_kinds(lambda: {value: kind.label for value, kind in kinds().items()})

@@ -34,7 +34,9 @@ SHEET_PLACEHOLDERS = (
         OWN,
     ),
     Placeholder("participants_count", _("Number of learners on the sheet"), OWN),
-    Placeholder("trainers", _("The séance's trainers: a list of {full_name, signature.image, signature.signed_at}"), OWN),
+    Placeholder(
+        "trainers", _("The séance's trainers: a list of {full_name, signature.image, signature.signed_at}"), OWN
+    ),
 )
 
 

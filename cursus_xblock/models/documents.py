@@ -33,16 +33,32 @@ class DocumentKind(models.TextChoices):
 UNKNOWN_KIND = _("“%(value)s” is not a registered kind of document.")
 
 
+def _built_in_kinds():
+    return dict(DocumentKind.choices)
+
+
+#: ``{value: label}`` of the registered kinds: ``documents.registry`` installs its own reader when
+#: imported (the app's ``ready`` imports it); the models sit below it and cannot import it.
+_kind_source = [_built_in_kinds]
+
+
+def use_kinds(source):
+    """Make ``source()`` (``{value: label}``) what the kind columns accept and how they label a kind."""
+    _kind_source[0] = source
+
+
+def registered_kinds():
+    return _kind_source[0]()
+
+
 def validate_kind(value):
     """A kind is valid when a generator is registered under it (``documents.registry``), built in or not.
 
     The built-in ones are ``DocumentKind``'s and the sign-in sheet; a package adds its own through
     the registry, so the column takes no ``choices``: a fixed list would refuse them.
     """
-    from ..documents.registry import kinds
-
-    if value not in kinds():
-        raise ValidationError(UNKNOWN_KIND, code="invalid_choice", params={"value": value})
+    if value not in registered_kinds():
+        raise ValidationError(UNKNOWN_KIND, code="unknown_kind", params={"value": value})
 
 
 def kind_field():
@@ -51,9 +67,8 @@ def kind_field():
 
 class KindLabelMixin:
     def get_kind_display(self):
-        from ..documents.registry import kind_label
-
-        return kind_label(self.kind)
+        """The registered kind's label; the bare value for a kind no longer registered."""
+        return registered_kinds().get(self.kind, self.kind)
 
 
 class DocumentTemplate(KindLabelMixin, TimeStampedModel):
@@ -138,7 +153,7 @@ def issued_document_path(document, filename):
 
 
 class IssuedDocument(KindLabelMixin, models.Model):
-    """One generated document (invitation, certificate, sign-in sheet …), kept as issued: file, checksum, template version.
+    """One generated document (invitation, certificate, sign-in sheet …), kept as issued: file, checksum, version.
 
     A person's document has their registration; a group's (a séance's sign-in sheet) has none, and
     its holder is the séance. Every document has its session, which decides who manages it.

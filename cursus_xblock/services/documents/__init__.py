@@ -24,7 +24,7 @@ from .batches import (
 from .issuing import issue, issue_for_group, kind_of, preview, refusal
 from .mail import calendar_for, email_document, send_cancellation
 from .records import read_content, site_url, snapshot_dates, verification_url, verify
-from .sheets import sign_in_sheet_content, sign_in_sheet_issue, session_sign_in_sheets, sign_in_sheets_zip
+from .sheets import session_sign_in_sheets, sign_in_sheet_content, sign_in_sheet_issue, sign_in_sheets_zip
 from .templates import default_template, template_save
 from .zips import selection_download, session_zip_name, zip_documents
 
