@@ -83,7 +83,7 @@ def test_issue16_item3_a_filled_sheet_shows_each_status_and_when_it_was_recorded
     assert "Sign-in sheet" in text and "Attendance" in text
     assert _date(held.past, "en") in text
     rows = {learner: text.split(learner.last_name.upper(), 1)[1][:120] for learner in held.learners}
-    assert "Present" in rows[first] and f"recorded {_date(held.past, "en")[:0]}" in rows[first]
+    assert "Present" in rows[first] and "recorded" in rows[first]
     assert f", {recorded:%H:%M}" in rows[first]
     assert "Absent (justified)" in rows[second]
     assert "Unknown" in rows[third] and "recorded" not in rows[third]
