@@ -1,4 +1,4 @@
-"""Sign-in sheets in the admin: the session actions, and sheets in the register of issued documents (issue 16 item 3)."""
+"""Sign-in sheets in the admin (session actions, the register of issued documents) and the API (issue 16 item 3)."""
 
 import io
 import zipfile
