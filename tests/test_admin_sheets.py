@@ -100,3 +100,18 @@ def test_issue16_item3_a_sheet_downloads_through_the_api_for_its_managers_only(h
         client.force_authenticate(user)
         statuses[who] = client.get(url).status_code
     assert statuses == {"manager": 200, "learner": 403}
+
+
+def test_issue16_item3_the_default_sheet_templates_preview_with_sample_learners(admin_client):
+    from pypdf import PdfReader
+
+    from cursus_xblock.models import DocumentTemplate
+
+    for language, title in (("fr", "Feuille d'émargement"), ("en", "Sign-in sheet")):
+        template = DocumentTemplate.objects.get(kind="sign_in_sheet", language=language, is_default=True)
+        response = admin_client.get(reverse("admin:cursus_xblock_documenttemplate_preview", args=[template.pk]))
+        assert response["Content-Type"] == "application/pdf"
+        text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
+        assert title in text and "LEFÈVRE" in text and "NGUYEN" in text
+        change = admin_client.get(reverse("admin:cursus_xblock_documenttemplate_change", args=[template.pk]))
+        assert "{{ participants }}" in change.content.decode()
