@@ -20,8 +20,9 @@ def fill_sessions(apps, schema_editor):
         session=Subquery(Registration.objects.filter(pk=OuterRef("registration_id")).values("session_id")[:1])
     )
     if schema_editor.connection.vendor == "postgresql":
-        # Rows just updated leave deferred foreign-key checks pending, and PostgreSQL refuses to
-        # alter the table (next operation) while they are: run them now.
+        # Rows just updated may leave deferred foreign-key checks pending, and PostgreSQL refuses to
+        # alter a table while they are ("pending trigger events", Django's docs on data migrations
+        # warn of it): run them now, before the next operation alters the table.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
