@@ -20,7 +20,13 @@ def test_issue16_item3_migration_0011_gives_each_issued_document_its_session():
     registration = Registration.objects.create(
         session_id=session.pk, user_id=UserFactory().pk, role="learner", status="confirmed"
     )
-    version = old.get_model("cursus_xblock", "DocumentTemplateVersion").objects.filter(kind="session_invitation")[0]
+    # Its own template: an earlier transactional test may have flushed the migrations' defaults.
+    template = old.get_model("cursus_xblock", "DocumentTemplate").objects.create(
+        kind="session_invitation", language="fr", name="Migration", body="<p>x</p>", version=1
+    )
+    version = old.get_model("cursus_xblock", "DocumentTemplateVersion").objects.create(
+        template=template, number=1, kind="session_invitation", language="fr", name="Migration", body="<p>x</p>"
+    )
     document = old.get_model("cursus_xblock", "IssuedDocument").objects.create(
         kind="session_invitation",
         registration=registration,
@@ -39,5 +45,5 @@ def test_issue16_item3_migration_0011_gives_each_issued_document_its_session():
 
     migrated = new.get_model("cursus_xblock", "IssuedDocument").objects.get(pk=document.pk)
     assert migrated.session_id == session.pk
-    templates = new.get_model("cursus_xblock", "DocumentTemplate").objects.filter(kind="sign_in_sheet")
-    assert sorted(templates.values_list("language", flat=True)) == ["en", "fr"]
+    sheets = new.get_model("cursus_xblock", "DocumentTemplate").objects.filter(kind="sign_in_sheet", is_default=True)
+    assert sorted(sheets.values_list("language", flat=True)) == ["en", "fr"]
