@@ -35,6 +35,7 @@ class CursusConfig(AppConfig):
     def ready(self):
         # Registered on import: the system checks, and the Celery task the documents service publishes by name.
         from . import checks, tasks  # noqa: F401
+        from .documents import registry  # noqa: F401  (the kind columns validate against it)
         from .services.calendar_cancellation import send_calendar_cancellation
         from .signals import registration_changed
 

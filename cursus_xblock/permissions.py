@@ -25,7 +25,7 @@ ORGANIZATION_PATHS = {
     "registration": "session__course__organization",
     "eventregistration": "registration__session__course__organization",
     "registrationhistory": "registration__session__course__organization",
-    "issueddocument": "registration__session__course__organization",
+    "issueddocument": "session__course__organization",
     "documentbatch": "session__course__organization",
     "notification": "session__course__organization",
 }

@@ -21,11 +21,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ..documents.placeholders import ALL_KINDS, PLACEHOLDERS, sample_context
+from ..documents.placeholders import PLACEHOLDERS
+from ..documents.registry import kind_choices, kinds, placeholder_kinds, sample_context
 from ..documents.render import render_pdf
 from ..documents.templating import TemplateError, check_limits, compile_template, render_template
 from ..models import (
-    DocumentKind,
     DocumentTemplate,
     DocumentTemplateVersion,
     IssuedDocument,
@@ -61,9 +61,23 @@ def _code_area(rows):
 # --- templates ----------------------------------------------------------------------------
 
 
-class DocumentTemplateForm(forms.ModelForm):
-    """Language from ``settings.LANGUAGES``; every template field must compile."""
+class KindFilter(admin.SimpleListFilter):
+    """The registered kinds by their labels (the column has no ``choices``: a package may add kinds)."""
 
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return kind_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class DocumentTemplateForm(forms.ModelForm):
+    """Language from ``settings.LANGUAGES``; kind from the registry; every template field must compile."""
+
+    kind = forms.ChoiceField(label=capfirst(_("kind")), choices=lambda: [("", "---------"), *kind_choices()])
     language = forms.ChoiceField(
         label=capfirst(DocumentTemplate._meta.get_field("language").verbose_name),
         help_text=_("The language of the document and its dates."),
@@ -106,20 +120,23 @@ class DocumentTemplateForm(forms.ModelForm):
 
 
 def _placeholder_rows(kind):
-    """The placeholders for the side panel: all of them, each saying which kinds it serves."""
-    labels = dict(DocumentKind.choices)
-    return [
-        {
-            "code": "{{ %s }}" % placeholder.name,
-            "description": placeholder.description,
-            "kinds": " ".join(placeholder.kinds),
-            "only_for": (
-                ", ".join(str(labels[k]) for k in placeholder.kinds) if set(placeholder.kinds) != set(ALL_KINDS) else ""
-            ),
-            "applies": not kind or kind in placeholder.kinds,
-        }
-        for placeholder in PLACEHOLDERS
-    ]
+    """The placeholders for the side panel: the common ones then each kind's own, saying which kinds use it."""
+    registered = kinds()
+    every = set(registered)
+    own = [p for k in registered.values() for p in k.placeholders]
+    rows = []
+    for placeholder in (*PLACEHOLDERS, *dict.fromkeys(own)):
+        served = placeholder_kinds(placeholder)
+        rows.append(
+            {
+                "code": "{{ %s }}" % placeholder.name,
+                "description": placeholder.description,
+                "kinds": " ".join(served),
+                "only_for": ", ".join(str(registered[k].label) for k in served) if set(served) != every else "",
+                "applies": not kind or kind in served,
+            }
+        )
+    return rows
 
 
 class VersionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -157,7 +174,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
     form = DocumentTemplateForm
     change_form_template = "cursus_xblock/admin/documenttemplate_change_form.html"
     list_display = ("name", "kind", "language", "is_default", "version", "updated_at")
-    list_filter = ("kind", "language", "is_default")
+    list_filter = (KindFilter, "language", "is_default")
     search_fields = ("name",)
     inlines = [VersionInline]
     fieldsets = (
@@ -229,15 +246,16 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 class IssuedDocumentAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The register of what was issued: nothing here is added, changed or deleted."""
 
-    list_display = ("issued", "holder_name", "kind_and_template", "session", "verification", "download")
-    list_filter = ("kind",)
-    list_select_related = ("registration__session", "event", "template_version", "issued_by")
+    list_display = ("issued", "holder_name", "kind_and_template", "session_and_event", "verification", "download")
+    list_filter = (KindFilter,)
+    list_select_related = ("session", "event", "template_version", "issued_by")
     actions = (export_documents_csv, export_documents_xlsx)
-    search_fields = ("holder_name", "verification_code", "registration__session__code")
+    search_fields = ("holder_name", "verification_code", "session__code")
     date_hierarchy = "issued_at"
     fields = (
         "kind",
         "holder_name",
+        "session",
         "registration",
         "event",
         "template_version",
@@ -269,9 +287,9 @@ class IssuedDocumentAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admi
     def issued(self, document):
         return formats.date_format(timezone.localtime(document.issued_at), "SHORT_DATETIME_FORMAT")
 
-    @admin.display(description=_("session"), ordering="registration__session__start")
-    def session(self, document):
-        session = document.registration.session
+    @admin.display(description=_("session"), ordering="session__start")
+    def session_and_event(self, document):
+        session = document.session
         if document.event_id:
             return format_html(
                 '{}<br><span class="quiet">{} · {}</span>', document.event.name, session.name, session.code

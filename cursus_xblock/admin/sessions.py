@@ -33,6 +33,7 @@ BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page sh
 ONE_SESSION = _("Select one session at a time.")
 NO_LEARNER = _("No confirmed learner in this session.")
 ZIP_FAILED = _("The documents could not be made: %(problem)s")
+SHEETS_FAILED = _("The sign-in sheets could not be made: %(problem)s")
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -82,7 +83,14 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
     autocomplete_fields = ("course",)
     inlines = [EventInline]
     readonly_fields = ("registrations_summary", "attendance_summary")
-    actions = ("issue_certificates_zip", "issue_invitations_zip", export_roster_csv, export_roster_xlsx)
+    actions = (
+        "issue_certificates_zip",
+        "issue_invitations_zip",
+        "sign_in_sheets_blank",
+        "sign_in_sheets_filled",
+        export_roster_csv,
+        export_roster_xlsx,
+    )
     fieldsets = (
         (None, {"fields": ("course", "code", "name", "description", "status")}),
         (_("When and where"), {"fields": ("start", "end", "time_zone", "place")}),
@@ -238,6 +246,39 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
     @admin.action(permissions=["manage_registrations"], description=_("Invitations (ZIP)"))
     def issue_invitations_zip(self, request, queryset):
         return self._zip_response(request, queryset, DocumentKind.SESSION_INVITATION)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Sign-in sheets to print, blank (ZIP)"))
+    def sign_in_sheets_blank(self, request, queryset):
+        return self._sheets_response(request, queryset, filled=False)
+
+    @admin.action(permissions=["manage_registrations"], description=_("Sign-in sheets, filled (ZIP)"))
+    def sign_in_sheets_filled(self, request, queryset):
+        return self._sheets_response(request, queryset, filled=True)
+
+    def _sheets_response(self, request, queryset, *, filled):
+        """One sign-in sheet per séance, issued now and kept, as one ZIP; or back to the list with why not."""
+        sessions = list(queryset[:2])
+        if len(sessions) != 1:
+            self.message_user(request, ONE_SESSION, messages.WARNING)
+            return None
+        (session,) = sessions
+        try:
+            sheets = documents_service.session_sign_in_sheets(session=session, actor=request.user, filled=filled)
+        except documents_service.DocumentRefused as exc:
+            self.message_user(request, SHEETS_FAILED % {"problem": exc.message}, messages.ERROR)
+            return None
+        out, name = documents_service.sign_in_sheets_zip(session, sheets)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d sign-in sheet issued for %(session)s.",
+                "%(count)d sign-in sheets issued for %(session)s.",
+                len(sheets),
+            )
+            % {"count": len(sheets), "session": session},
+            messages.SUCCESS,
+        )
+        return FileResponse(out, as_attachment=True, filename=name, content_type="application/zip")
 
     def _zip_response(self, request, queryset, kind):
         """The ZIP, or the batch's page while a worker builds it, or back to the list with why not."""

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import permissions
 from ..backends import WorkspaceRefused
+from ..documents.registry import kinds
 from ..models import DocumentKind, DocumentTemplate, Event, EventRegistration, Role
 from ..selectors import notifications as notification_selectors
 from ..selectors.documents import templates_by_kind
@@ -296,7 +297,7 @@ class RegistrationViews:
         """GET: a preview (nothing recorded). POST: issue it, then download or e-mail it."""
         user = self._user(request, object_id)
         registration = self._registration(request, user, registration_id)
-        if kind not in DocumentKind.values:
+        if kind not in kinds() or not kinds()[kind].personal:
             raise Http404
         data = request.POST if request.method == "POST" else request.GET
         template = self._pick(data.get("template"), kind)

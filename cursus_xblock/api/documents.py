@@ -118,7 +118,8 @@ class DocumentDownloadApi(ApiView):
     renderer_classes = [JSONRenderer, _FileRenderer]
 
     def owner_id(self, document):
-        return document.registration.user_id
+        """The holder; none for a group's document (a sign-in sheet): only its managers reach it here."""
+        return document.registration.user_id if document.registration_id else None
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
@@ -143,7 +144,7 @@ class DocumentDownloadApi(ApiView):
         },
     )
     def get(self, request, document_id):
-        document = get_or_404(IssuedDocument.objects.select_related("registration__session__course"), pk=document_id)
+        document = get_or_404(IssuedDocument.objects.select_related("registration", "session__course"), pk=document_id)
         self.check_object_permissions(request, document)
         try:
             content = documents_service.read_content(document)

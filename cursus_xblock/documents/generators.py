@@ -3,6 +3,11 @@
 A generator decides whether the document may be issued for this registration (``check``),
 builds its placeholders and renders the template version into a PDF. It does not record
 anything: ``services.documents.issue`` does, for whatever generator the registry returns.
+
+A generator also *is* its kind of document: registered under a name (``documents.registry``),
+its ``label``, ``issued_for`` (what one document is about), ``certificate``, ``placeholders``
+and ``check`` (the eligibility rule) are all the registry knows of a kind, so a package that
+brings a new kind brings one class.
 """
 
 from dataclasses import dataclass
@@ -41,11 +46,37 @@ NO_ATTENDANCE = _("No attendance has been recorded yet, and certificates require
 LOW_ATTENDANCE = _("Attendance of %(rate)s%% is below the %(minimum)s%% required for a certificate.")
 
 
+#: What one document of a kind is about (``DocumentGenerator.issued_for``).
+REGISTRATION = "registration"  # a person in a session
+EVENT_REGISTRATION = "event_registration"  # a person at one séance
+EVENT = "event"  # a séance, with all its participants (``GroupDocumentGenerator``)
+SESSION = "session"  # a session, with all its participants (``GroupDocumentGenerator``)
+ISSUED_FOR = (REGISTRATION, EVENT_REGISTRATION, EVENT, SESSION)
+#: The targets whose documents name one person (``DocumentGenerator``), the others one group.
+PERSONAL = (REGISTRATION, EVENT_REGISTRATION)
+
+
 class DocumentGenerator:
-    """Base class: subclass and register under a kind (entry point or setting) to add or replace one."""
+    """Base class: subclass and register under a kind (entry point or setting) to add or replace one.
+
+    A new kind sets ``label`` (shown in the admin, translatable) and, when its documents are about
+    a séance, ``needs_event`` (or ``issued_for = EVENT_REGISTRATION``); ``placeholders`` lists the
+    ``documents.placeholders.Placeholder`` it adds to the common ones; ``check`` refuses what may
+    not be issued.
+    """
 
     kind = None
+    label = None
     needs_event = False
+    #: None: ``EVENT_REGISTRATION`` when ``needs_event``, else ``REGISTRATION``.
+    issued_for = None
+    certificate = False
+    placeholders = ()
+
+    def sample_context(self, language):
+        """Sample values for the admin's preview and the template checks on save."""
+        event = (self.issued_for or (EVENT_REGISTRATION if self.needs_event else REGISTRATION)) != REGISTRATION
+        return placeholders.sample_context(self.kind, language, event=event)
 
     def check(self, *, registration, event=None, now=None):
         """Raise ``DocumentRefused`` when this document may not be issued."""
@@ -110,6 +141,8 @@ class EventInvitationGenerator(DocumentGenerator):
 
 
 class CertificateMixin:
+    certificate = True
+
     def check(self, *, registration, event=None, now=None):
         super().check(registration=registration, event=event)
         if registration.role != Role.LEARNER:
@@ -156,3 +189,65 @@ BUILT_IN = {
         EventCertificateGenerator,
     )
 }
+
+
+class GroupDocumentGenerator(DocumentGenerator):
+    """Base class of a kind whose one document is about a séance or a session and all its people.
+
+    ``issued_for`` is ``EVENT`` (the séance is given) or ``SESSION``; ``check``, ``context`` and
+    ``generate`` take the session (and the séance) instead of a registration, and ``options``
+    (what the person issuing chose, e.g. a blank or a filled sheet), which the record keeps.
+    """
+
+    issued_for = EVENT
+
+    def check(self, *, session, event=None, options=None, now=None):
+        """Raise ``DocumentRefused`` when this document may not be issued."""
+
+    def holder(self, *, session, event=None):
+        """What the register lists as the document's holder: the séance or the session."""
+        return event.name if event is not None else session.name
+
+    def context(
+        self,
+        *,
+        session,
+        template_version,
+        event=None,
+        options=None,
+        verification_url="",
+        verification_code="",
+        issued_at=None,
+    ):
+        raise NotImplementedError
+
+    def filename(self, *, session, event=None, options=None):
+        parts = [session.code, event.start.date().isoformat() if event is not None else "", self.kind]
+        return "_".join(slugify(p) for p in parts if p) + ".pdf"
+
+    def generate(
+        self,
+        *,
+        session,
+        template_version,
+        event=None,
+        options=None,
+        actor=None,
+        verification_url="",
+        verification_code="",
+        issued_at=None,
+    ):
+        options = options or {}
+        self.check(session=session, event=event, options=options)
+        context = self.context(
+            session=session,
+            template_version=template_version,
+            event=event,
+            options=options,
+            verification_url=verification_url,
+            verification_code=verification_code,
+            issued_at=issued_at,
+        )
+        html = render_template(template_version.body, context)
+        content = render.render_pdf(html, css=template_version.css)
+        return Document(content=content, filename=self.filename(session=session, event=event, options=options))

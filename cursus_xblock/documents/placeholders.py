@@ -17,28 +17,48 @@ from ..conf import settings
 from ..models import Attendance, DocumentKind, EventRegistration, Registration, RegistrationStatus, Role
 from ..utils.dates import of_name, zone_name
 
-ALL_KINDS = tuple(DocumentKind.values)
-EVENT_KINDS = (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE)
-CERTIFICATE_KINDS = (DocumentKind.SESSION_CERTIFICATE, DocumentKind.EVENT_CERTIFICATE)
+#: Which kinds a common placeholder serves (``Placeholder.scope``), by what the kind is about.
+ALL = "all"
+PERSON = "person"  # documents naming one person
+EVENT = "event"  # documents about one séance
+PERSON_EVENT = "person_event"  # one person at one séance
+CERTIFICATE = "certificate"
+OWN = "own"  # a kind's own placeholder (``DocumentGenerator.placeholders``)
 
 
 @dataclass(frozen=True)
 class Placeholder:
     name: str
     description: str
-    kinds: tuple = ALL_KINDS
+    scope: str = ALL
+
+    def applies(self, kind):
+        """Whether a template of ``kind`` (a ``registry.Kind``) sees this placeholder."""
+        if self.scope == OWN:
+            return self in kind.placeholders
+        return {
+            ALL: True,
+            PERSON: kind.personal,
+            EVENT: kind.for_event,
+            PERSON_EVENT: kind.personal and kind.for_event,
+            CERTIFICATE: kind.certificate,
+        }[self.scope]
 
 
 _DATE = _("as .date, .time and .datetime (with the time zone), in the session's time zone")
 
 #: Every placeholder, in the order the admin lists them.
 PLACEHOLDERS = (
-    Placeholder("person.first_name", _("First name")),
-    Placeholder("person.last_name", _("Last name")),
-    Placeholder("person.full_name", _("Full name")),
-    Placeholder("person.of_full_name", _('Full name after "of": "of Agnès Béranger", in French « d\'Agnès Béranger »')),
-    Placeholder("person.username", _("Username")),
-    Placeholder("person.email", _("E-mail address")),
+    Placeholder("person.first_name", _("First name"), PERSON),
+    Placeholder("person.last_name", _("Last name"), PERSON),
+    Placeholder("person.full_name", _("Full name"), PERSON),
+    Placeholder(
+        "person.of_full_name",
+        _('Full name after "of": "of Agnès Béranger", in French « d\'Agnès Béranger »'),
+        PERSON,
+    ),
+    Placeholder("person.username", _("Username"), PERSON),
+    Placeholder("person.email", _("E-mail address"), PERSON),
     Placeholder("course.title", _("Course title")),
     Placeholder("course.code", _("Course code")),
     Placeholder("course.description", _("Course description")),
@@ -54,21 +74,22 @@ PLACEHOLDERS = (
     Placeholder(
         "events",
         _("The person's events in the session: a list of {name, start, end, place, attendance}"),
+        PERSON,
     ),
-    Placeholder("event.name", _("Event name"), EVENT_KINDS),
-    Placeholder("event.description", _("Event description"), EVENT_KINDS),
-    Placeholder("event.start", _("Event start, %(how)s") % {"how": _DATE}, EVENT_KINDS),
-    Placeholder("event.end", _("Event end, %(how)s") % {"how": _DATE}, EVENT_KINDS),
-    Placeholder("event.place", _("Event place"), EVENT_KINDS),
-    Placeholder("event.trainers", _("Trainers of the event, comma-separated"), EVENT_KINDS),
-    Placeholder("event.hours", _("Duration of the event in hours, e.g. 3.5"), EVENT_KINDS),
-    Placeholder("event.attendance", _("The person's attendance at the event, e.g. Present"), EVENT_KINDS),
-    Placeholder("event.attended", _("Whether the person was present at the event"), EVENT_KINDS),
-    Placeholder("attendance.recorded", _("Whether attendance has been recorded"), CERTIFICATE_KINDS),
-    Placeholder("attendance.events_attended", _("Number of events attended"), CERTIFICATE_KINDS),
-    Placeholder("attendance.events_total", _("Number of events the person was registered to"), CERTIFICATE_KINDS),
-    Placeholder("attendance.hours_attended", _("Hours attended, e.g. 10.5"), CERTIFICATE_KINDS),
-    Placeholder("attendance.rate", _("Attendance rate in percent, e.g. 87"), CERTIFICATE_KINDS),
+    Placeholder("event.name", _("Event name"), EVENT),
+    Placeholder("event.description", _("Event description"), EVENT),
+    Placeholder("event.start", _("Event start, %(how)s") % {"how": _DATE}, EVENT),
+    Placeholder("event.end", _("Event end, %(how)s") % {"how": _DATE}, EVENT),
+    Placeholder("event.place", _("Event place"), EVENT),
+    Placeholder("event.trainers", _("Trainers of the event, comma-separated"), EVENT),
+    Placeholder("event.hours", _("Duration of the event in hours, e.g. 3.5"), EVENT),
+    Placeholder("event.attendance", _("The person's attendance at the event, e.g. Present"), PERSON_EVENT),
+    Placeholder("event.attended", _("Whether the person was present at the event"), PERSON_EVENT),
+    Placeholder("attendance.recorded", _("Whether attendance has been recorded"), CERTIFICATE),
+    Placeholder("attendance.events_attended", _("Number of events attended"), CERTIFICATE),
+    Placeholder("attendance.events_total", _("Number of events the person was registered to"), CERTIFICATE),
+    Placeholder("attendance.hours_attended", _("Hours attended, e.g. 10.5"), CERTIFICATE),
+    Placeholder("attendance.rate", _("Attendance rate in percent, e.g. 87"), CERTIFICATE),
     Placeholder("issue_date", _("Date of issue, %(how)s") % {"how": _DATE}),
     Placeholder("verification.url", _("Public page that verifies this document")),
     Placeholder("verification.code", _("Verification code")),
@@ -76,10 +97,6 @@ PLACEHOLDERS = (
     Placeholder("platform_name", _("Name of the platform")),
     Placeholder("logo", _("Logo image URL, for <img src=…> (empty when none is set)")),
 )
-
-
-def placeholders_for(kind):
-    return [p for p in PLACEHOLDERS if kind in p.kinds]
 
 
 def moment(value, tz, language):
@@ -232,8 +249,11 @@ def platform_name():
     return settings.PLATFORM_NAME or getattr(django_settings, "PLATFORM_NAME", "") or "Cursus"
 
 
-def sample_context(kind, language):
-    """Realistic sample values, for the admin's preview: the same shape as ``build_context``."""
+def sample_context(kind, language, *, event=None):
+    """Realistic sample values of a person's document, for the admin's preview: the same shape as ``build_context``.
+
+    With ``event`` (by default: for the built-in kinds about a séance) the sample has an ``event``.
+    """
     import datetime
     import zoneinfo
 
@@ -301,7 +321,9 @@ def sample_context(kind, language):
         "platform_name": platform_name(),
         "logo": settings.DOCUMENT_LOGO,
     }
-    if kind in EVENT_KINDS:
+    if event is None:
+        event = kind in (DocumentKind.EVENT_INVITATION, DocumentKind.EVENT_CERTIFICATE)
+    if event:
         context["event"] = {
             **events[0],
             "description": "",

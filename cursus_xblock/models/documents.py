@@ -6,6 +6,7 @@ session is renamed or the holder's account retired.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,13 +30,54 @@ class DocumentKind(models.TextChoices):
         return self in (DocumentKind.SESSION_CERTIFICATE, DocumentKind.EVENT_CERTIFICATE)
 
 
-class DocumentTemplate(TimeStampedModel):
+UNKNOWN_KIND = _("“%(value)s” is not a registered kind of document.")
+
+
+def _built_in_kinds():
+    return dict(DocumentKind.choices)
+
+
+#: ``{value: label}`` of the registered kinds: ``documents.registry`` installs its own reader when
+#: imported (the app's ``ready`` imports it); the models sit below it and cannot import it.
+_kind_source = [_built_in_kinds]
+
+
+def use_kinds(source):
+    """Make ``source()`` (``{value: label}``) what the kind columns accept and how they label a kind."""
+    _kind_source[0] = source
+
+
+def registered_kinds():
+    return _kind_source[0]()
+
+
+def validate_kind(value):
+    """A kind is valid when a generator is registered under it (``documents.registry``), built in or not.
+
+    The built-in ones are ``DocumentKind``'s and the sign-in sheet; a package adds its own through
+    the registry, so the column takes no ``choices``: a fixed list would refuse them.
+    """
+    if value not in registered_kinds():
+        raise ValidationError(UNKNOWN_KIND, code="unknown_kind", params={"value": value})
+
+
+def kind_field():
+    return models.CharField(_("kind"), max_length=32, validators=[validate_kind])
+
+
+class KindLabelMixin:
+    def get_kind_display(self):
+        """The registered kind's label; the bare value for a kind no longer registered."""
+        return registered_kinds().get(self.kind, self.kind)
+
+
+class DocumentTemplate(KindLabelMixin, TimeStampedModel):
     """An administrator's template for one kind of document in one language.
 
     .. no_pii:
     """
 
-    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    kind = kind_field()
     language = models.CharField(_("language"), max_length=16, help_text=_("Language code, e.g. fr or en."))
     name = models.CharField(_("name"), max_length=255)
     email_subject = models.CharField(_("e-mail subject"), max_length=255, blank=True)
@@ -67,7 +109,7 @@ class DocumentTemplate(TimeStampedModel):
         return self.versions.get(number=self.version)
 
 
-class DocumentTemplateVersion(models.Model):
+class DocumentTemplateVersion(KindLabelMixin, models.Model):
     """A frozen copy of a template as it was at one save: issued documents point here.
 
     .. no_pii:
@@ -77,7 +119,7 @@ class DocumentTemplateVersion(models.Model):
         DocumentTemplate, on_delete=models.CASCADE, related_name="versions", verbose_name=_("template")
     )
     number = models.PositiveIntegerField(_("version"))
-    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    kind = kind_field()
     language = models.CharField(_("language"), max_length=16)
     name = models.CharField(_("name"), max_length=255)
     email_subject = models.CharField(_("e-mail subject"), max_length=255, blank=True)
@@ -110,19 +152,31 @@ def issued_document_path(document, filename):
     return f"cursus/documents/{document.issued_at:%Y/%m}/{document.verification_code}.pdf"
 
 
-class IssuedDocument(models.Model):
-    """One generated invitation or certificate, kept as issued: file, checksum, template version.
+class IssuedDocument(KindLabelMixin, models.Model):
+    """One generated document (invitation, certificate, sign-in sheet …), kept as issued: file, checksum, version.
+
+    A person's document has their registration; a group's (a séance's sign-in sheet) has none, and
+    its holder is the séance. Every document has its session, which decides who manages it.
 
     .. pii: The holder's name (snapshot), the file name and the stored PDF name them; a link to their registration.
         On retirement (USER_RETIRE_LMS_MISC) the name becomes « Retired account », the file name the
         verification code, and the PDF is deleted; code, checksum and certified details stay verifiable.
+        A sign-in sheet names every learner of its séance and is kept as issued (an attendance record).
     .. pii_types: name, id
     .. pii_retirement: local_api
     """
 
-    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    kind = kind_field()
+    session = models.ForeignKey(
+        "cursus_xblock.Session", on_delete=models.PROTECT, related_name="documents", verbose_name=_("session")
+    )
     registration = models.ForeignKey(
-        Registration, on_delete=models.PROTECT, related_name="documents", verbose_name=_("registration")
+        Registration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("registration"),
     )
     event = models.ForeignKey(
         Event, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("event")
@@ -170,6 +224,11 @@ class IssuedDocument(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} — {self.holder_name} ({self.verification_code})"
 
+    def save(self, *args, **kwargs):
+        if self.session_id is None and self.registration_id is not None:
+            self.session_id = self.registration.session_id
+        super().save(*args, **kwargs)
+
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
@@ -182,7 +241,7 @@ def batch_path(batch, filename):
     return f"cursus/batches/{batch.created_at:%Y/%m}/{batch.pk}-{filename}"
 
 
-class DocumentBatch(models.Model):
+class DocumentBatch(KindLabelMixin, models.Model):
     """One bulk request (every learner's certificate of a session, say), built into a ZIP file.
 
     With Celery the admin follows ``done``/``total`` while a worker builds it; without, it is built
@@ -196,7 +255,7 @@ class DocumentBatch(models.Model):
     session = models.ForeignKey(
         "cursus_xblock.Session", on_delete=models.PROTECT, related_name="document_batches", verbose_name=_("session")
     )
-    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    kind = kind_field()
     status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total = models.PositiveIntegerField(_("documents to make"), default=0)
     done = models.PositiveIntegerField(_("documents made"), default=0)

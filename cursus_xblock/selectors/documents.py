@@ -1,6 +1,7 @@
 """Document templates and issued documents as the interfaces list them."""
 
-from ..models import DocumentKind, DocumentTemplate, IssuedDocument
+from ..documents.registry import kinds
+from ..models import DocumentTemplate, IssuedDocument
 
 
 def templates_by_kind(language=None):
@@ -51,4 +52,12 @@ def newest_documents_of(registration_ids):
 
 def kind_order(document, session_start):
     """The key that lists a registration's documents by kind, then séance date (the session's when none)."""
-    return (list(DocumentKind.values).index(document.kind), document.event.start if document.event else session_start)
+    order = list(kinds())
+    rank = order.index(document.kind) if document.kind in order else len(order)  # a kind since unregistered: last
+    return (rank, document.event.start if document.event else session_start)
+
+
+def is_certificate_kind(kind):
+    """Whether documents of ``kind`` certify attendance (the XBlock shows them apart); False if unregistered."""
+    registered = kinds().get(kind)
+    return bool(registered and registered.certificate)

@@ -10,7 +10,8 @@ writers (``utils.spreadsheets``) format them for CSV or XLSX.
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ACTIVE_STATUSES, DocumentKind, IssuedDocument, Registration, RegistrationStatus, Role
+from ..documents.registry import kind_label
+from ..models import ACTIVE_STATUSES, IssuedDocument, Registration, RegistrationStatus, Role
 from ..services.documents.records import verification_url
 
 CHUNK = 2000
@@ -146,16 +147,15 @@ def roster_rows(sessions):
 
 def document_rows(queryset=None):
     """Issued documents, newest first, with the address that verifies each."""
-    kinds = dict(DocumentKind.choices)
     queryset = IssuedDocument.objects.all() if queryset is None else queryset
     values = (
         queryset.order_by("-issued_at", "-pk")
-        .values_list("kind", "verification_code", "holder_name", "registration__session__code", "issued_at")
+        .values_list("kind", "verification_code", "holder_name", "session__code", "issued_at")
         .iterator(chunk_size=CHUNK)
     )
 
     def rows():
         for kind, code, holder, session_code, issued_at in values:
-            yield (kinds[kind], code, holder, session_code, issued_at, verification_url(code))
+            yield (kind_label(kind), code, holder, session_code, issued_at, verification_url(code))
 
     return DOCUMENT_HEADER, rows()

@@ -5,7 +5,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .. import __version__
-from ..models import DocumentKind
 from ..services import documents
 
 
@@ -24,7 +23,7 @@ def verify(request, code):
     context = {
         "code": issued.verification_code,
         "holder": issued.holder_name,
-        "kind": DocumentKind(issued.kind).label,
+        "kind": issued.get_kind_display(),
         "details": issued.details,
         "dates": documents.snapshot_dates(issued.details),
         "issued_at": issued.issued_at,

@@ -22,13 +22,13 @@ from ..backends import WorkspaceRefused
 from ..models import (
     ACTIVE_STATUSES,
     Course,
-    DocumentKind,
     IssuedDocument,
     Registration,
     RegistrationStatus,
     Role,
 )
 from ..selectors.attendance import attendance_grids
+from ..selectors.documents import is_certificate_kind
 from ..selectors.sessions import source_sessions
 from ..services import documents as documents_service
 from ..services import registration as registration_service
@@ -200,7 +200,7 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
             "documents": [
                 {
                     "document": document,
-                    "certificate": DocumentKind(document.kind).is_certificate,
+                    "certificate": is_certificate_kind(document.kind),
                     "url": self.runtime.handler_url(self, "document", query=f"id={document.pk}"),
                 }
                 for document in row.documents

@@ -81,6 +81,7 @@ def _registrations(user, sessions, other):
     IssuedDocument.objects.bulk_create(
         IssuedDocument(
             kind="session_invitation",
+            session_id=r.session_id,
             registration=r,
             template_version=version,
             holder_name="Éloïse Lefèvre",

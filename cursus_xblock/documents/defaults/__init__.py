@@ -99,6 +99,24 @@ DEFAULTS = [
         "body_parts": "event_certificate.en.html",
         "email_file": "event_certificate.en.txt",
     },
+    # The sign-in sheets are whole files (their own frame: landscape, a table of learners), and
+    # have no e-mail: they are printed or kept, not sent.
+    {
+        "kind": "sign_in_sheet",
+        "language": "fr",
+        "name": "Feuille d'émargement",
+        "email_subject": "",
+        "body_file": "sign_in_sheet.fr.html",
+        "css_file": "sign_in_sheet.css",
+    },
+    {
+        "kind": "sign_in_sheet",
+        "language": "en",
+        "name": "Sign-in sheet",
+        "email_subject": "",
+        "body_file": "sign_in_sheet.en.html",
+        "css_file": "sign_in_sheet.css",
+    },
 ]
 
 #: The stylesheet every default template gets as its ``css``.
@@ -152,15 +170,15 @@ def template_fields(spec):
         "kind": spec["kind"],
         "language": spec["language"],
         "name": spec["name"],
-        "email_subject": PLAIN_TEXT % spec["email_subject"],
-        "email_body": read(spec["email_file"]),
-        "body": body(spec),
-        "css": read(CSS_FILE),
+        "email_subject": PLAIN_TEXT % spec["email_subject"] if spec["email_subject"] else "",
+        "email_body": read(spec["email_file"]) if "email_file" in spec else "",
+        "body": read(spec["body_file"]) if "body_file" in spec else body(spec),
+        "css": read(spec.get("css_file", CSS_FILE)),
     }
 
 
-def install_default_templates(DocumentTemplate, DocumentTemplateVersion, using="default"):  # noqa: N803
-    """Create the default templates that are missing; the list of templates created.
+def install_default_templates(DocumentTemplate, DocumentTemplateVersion, using="default", kinds=None):  # noqa: N803
+    """Create the default templates that are missing (of ``kinds`` only, if given); the templates created.
 
     Works with the historical models of a migration (``apps.get_model``): no model method or
     ``save()`` override is relied on, so ``default_key`` and version 1 are written by hand. A
@@ -172,6 +190,8 @@ def install_default_templates(DocumentTemplate, DocumentTemplateVersion, using="
     created = []
     for spec in DEFAULTS:
         kind, language = spec["kind"], spec["language"]
+        if kinds is not None and kind not in kinds:
+            continue
         default_key = f"{kind}:{language}"
         has_default = templates.filter(kind=kind, language=language, is_default=True).exists()
         if has_default or templates.filter(default_key=default_key).exists():

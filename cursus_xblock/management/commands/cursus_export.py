@@ -66,7 +66,7 @@ class Command(BaseCommand):
         return user
 
     def _rows(self, what, actor, filters):
-        prefix = {"registrations": "session__", "roster": "", "documents": "registration__session__"}[what]
+        prefix = {"registrations": "session__", "roster": "", "documents": "session__"}[what]
         lookups = {}
         if filters["course"]:
             lookups[f"{prefix}course__code"] = filters["course"]

@@ -21,9 +21,10 @@ from .batches import (
     request_session_zip,
     stale_after,
 )
-from .issuing import issue, preview, refusal
+from .issuing import issue, issue_for_group, kind_of, preview, refusal
 from .mail import calendar_for, email_document, send_cancellation
 from .records import read_content, site_url, snapshot_dates, verification_url, verify
+from .sheets import session_sign_in_sheets, sign_in_sheet_content, sign_in_sheet_issue, sign_in_sheets_zip
 from .templates import default_template, template_save
 from .zips import selection_download, session_zip_name, zip_documents
 
@@ -44,6 +45,8 @@ __all__ = [
     "default_template",
     "email_document",
     "issue",
+    "issue_for_group",
+    "kind_of",
     "issue_zip",
     "preview",
     "refusal",
@@ -51,7 +54,11 @@ __all__ = [
     "request_session_zip",
     "selection_download",
     "send_cancellation",
+    "session_sign_in_sheets",
     "session_zip_name",
+    "sign_in_sheet_content",
+    "sign_in_sheet_issue",
+    "sign_in_sheets_zip",
     "site_url",
     "snapshot_dates",
     "stale_after",

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from ...conf import settings
 from ...documents.generators import DocumentRefused
 from ...documents.render import rendering_ahead
-from ...models import BatchStatus, DocumentBatch, DocumentKind, IssuedDocument, Registration, RegistrationStatus, Role
+from ...models import BatchStatus, DocumentBatch, IssuedDocument, Registration, RegistrationStatus, Role
 from ...models.documents import BatchOutcome, DocumentBatchItem
-from .issuing import issue, issue_ahead
+from .issuing import NOT_PERSONAL, issue, issue_ahead, kind_of
 from .zips import SPOOL_BYTES, safe_folder, safe_name, zip_documents
 
 logger = logging.getLogger(__name__)
@@ -208,7 +208,10 @@ def batch_start(*, session, kind, actor=None):
     An unfinished batch of the same session and kind is not doubled: a live one is returned as it
     is, a failed or stale one is resumed, so asking again never issues a document twice.
     """
-    kind = DocumentKind(kind)
+    kind = kind_of(kind)
+    if not kind.personal:
+        raise DocumentRefused(NOT_PERSONAL, code="not_personal")
+    kind = kind.value
     with transaction.atomic():
         batch = (
             DocumentBatch.objects.select_for_update()

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ...documents.generators import Document, DocumentRefused
-from ...documents.registry import get_generator
+from ...documents.registry import UnknownKind, get_generator, get_kind
 from ...documents.render import PendingPdf
 from ...documents.templating import TemplateError
-from ...models import DocumentKind, IssuedDocument
+from ...models import IssuedDocument
 from .mail import email_document
 from .records import normalize, verification_url
 from .templates import default_template
@@ -33,6 +33,17 @@ WRONG_KIND = _("This template is for another kind of document.")
 EVENT_REQUIRED = _("Choose the event this document is about.")
 EVENT_ELSEWHERE = _("This event belongs to another session.")
 TEMPLATE_BROKEN = _("The template could not be rendered: %(problem)s")
+UNKNOWN_KIND = _("“%(kind)s” is not a registered kind of document.")
+NOT_PERSONAL = _("This kind of document is not issued for one person.")
+PERSONAL = _("This kind of document is issued for one person: choose their registration.")
+
+
+def kind_of(value):
+    """The registered ``Kind`` named ``value``; ``DocumentRefused`` when there is none."""
+    try:
+        return get_kind(value)
+    except UnknownKind:
+        raise DocumentRefused(UNKNOWN_KIND % {"kind": value}, code="unknown_kind") from None
 
 
 def _new_code():
@@ -41,18 +52,25 @@ def _new_code():
 
 def _resolve(kind, registration, event, template, language):
     """(kind, session registration, event or None, template) after the checks both issue and preview need."""
-    kind = DocumentKind(kind)
+    kind = kind_of(kind)
+    if not kind.personal:
+        raise DocumentRefused(NOT_PERSONAL, code="not_personal")
     registration, event = normalize(registration, event)
     if kind.for_event and event is None:
         raise DocumentRefused(EVENT_REQUIRED, code="event_required")
     if event is not None and event.session_id != registration.session_id:
         raise DocumentRefused(EVENT_ELSEWHERE, code="event_elsewhere")
-    template = template or default_template(kind, language or _user_language(registration.user))
+    template = _template(kind, template, language or _user_language(registration.user))
+    return kind.value, registration, event if kind.for_event else None, template
+
+
+def _template(kind, template, language):
+    template = template or default_template(kind.value, language)
     if template is None:
         raise DocumentRefused(NO_TEMPLATE, code="no_template")
-    if template.kind != kind:
+    if template.kind != kind.value:
         raise DocumentRefused(WRONG_KIND, code="wrong_kind")
-    return kind, registration, event if kind.for_event else None, template
+    return template
 
 
 def issue(
@@ -86,6 +104,7 @@ def issue(
         raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
     issued = IssuedDocument(
         kind=kind,
+        session=registration.session,
         registration=registration,
         event=event,
         template_version=version,
@@ -100,6 +119,13 @@ def issue(
         size=len(document.content),
         batch=batch,
     )
+    _store(issued, document)
+    if send_email:
+        email_document(issued)
+    return issued
+
+
+def _store(issued, document):
     issued.file.save(document.filename, ContentFile(document.content), save=False)
     try:
         issued.save()
@@ -107,8 +133,56 @@ def issue(
         issued.file.delete(save=False)  # no orphan file for a record that does not exist
         raise
     issued.content = document.content
-    if send_email:
-        email_document(issued)
+
+
+def issue_for_group(*, kind, session, event=None, actor=None, template=None, language=None, options=None):
+    """Generate, store and record one document about a séance or a session (a sign-in sheet).
+
+    The kind's generator is a ``GroupDocumentGenerator``; ``options`` (a blank or a filled sheet …)
+    go to it and into the record's details. Who may issue it is the caller's to check (the
+    sign-in sheet service does). Raises ``DocumentRefused`` with a message when it cannot be issued.
+    """
+    kind = kind_of(kind)
+    if kind.personal:
+        raise DocumentRefused(PERSONAL, code="personal")
+    if kind.for_event and event is None:
+        raise DocumentRefused(EVENT_REQUIRED, code="event_required")
+    if event is not None and event.session_id != session.pk:
+        raise DocumentRefused(EVENT_ELSEWHERE, code="event_elsewhere")
+    event = event if kind.for_event else None
+    template = _template(kind, template, language)
+    version = template.current_version
+    code, issued_at, options = _new_code(), timezone.now(), dict(options or {})
+    generator = get_generator(kind.value)
+    try:
+        document = generator.generate(
+            session=session,
+            template_version=version,
+            event=event,
+            options=options,
+            actor=actor,
+            verification_url=verification_url(code),
+            verification_code=code,
+            issued_at=issued_at,
+        )
+    except TemplateError as exc:
+        raise DocumentRefused(TEMPLATE_BROKEN % {"problem": exc.describe()}, code="template_error") from exc
+    issued = IssuedDocument(
+        kind=kind.value,
+        session=session,
+        event=event,
+        template_version=version,
+        holder_name=generator.holder(session=session, event=event),
+        details={**_snapshot_of(session, event), "options": options},
+        issued_by=actor,
+        issued_at=issued_at,
+        verification_code=code,
+        sha256=hashlib.sha256(document.content).hexdigest(),
+        filename=document.filename,
+        media_type=document.media_type,
+        size=len(document.content),
+    )
+    _store(issued, document)
     return issued
 
 
@@ -180,8 +254,9 @@ def refusal(*, kind, registration, now=None):
     Session documents only (an event's would cost a query per séance); no query unless a minimum
     attendance is set for certificates.
     """
-    generator = get_generator(DocumentKind(kind))
-    if generator.needs_event:
+    kind = kind_of(kind)
+    generator = get_generator(kind.value)
+    if kind.for_event or not kind.personal:
         return ""
     try:
         generator.check(registration=registration, now=now or timezone.now())
@@ -196,7 +271,10 @@ def _user_language(user):
 
 def _snapshot(registration, event):
     """What the document certifies, frozen at issue time (shown by the verification page)."""
-    session = registration.session
+    return _snapshot_of(registration.session, event)
+
+
+def _snapshot_of(session, event):
     span = event or session
     details = {
         "course": f"{session.course.title} [{session.course.code}]",

@@ -1,0 +1,49 @@
+"""Migration 0011 (issue 16 item 3): issued documents get their session from their registration."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from ..factories import SessionFactory, UserFactory
+
+BEFORE = [("cursus_xblock", "0010_notifications")]
+AFTER = [("cursus_xblock", "0011_sheets_document_kinds")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issue16_item3_migration_0011_gives_each_issued_document_its_session():
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    session = SessionFactory()
+    Registration = old.get_model("cursus_xblock", "Registration")
+    registration = Registration.objects.create(
+        session_id=session.pk, user_id=UserFactory().pk, role="learner", status="confirmed"
+    )
+    # Its own template: an earlier transactional test may have flushed the migrations' defaults.
+    template = old.get_model("cursus_xblock", "DocumentTemplate").objects.create(
+        kind="session_invitation", language="fr", name="Migration", body="<p>x</p>", version=1
+    )
+    version = old.get_model("cursus_xblock", "DocumentTemplateVersion").objects.create(
+        template=template, number=1, kind="session_invitation", language="fr", name="Migration", body="<p>x</p>"
+    )
+    document = old.get_model("cursus_xblock", "IssuedDocument").objects.create(
+        kind="session_invitation",
+        registration=registration,
+        template_version=version,
+        holder_name="Éloïse Lefèvre",
+        verification_code="MIGRATION0011ABC",
+        sha256="0" * 64,
+        file="cursus/documents/x.pdf",
+        filename="x.pdf",
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(AFTER)
+    new = executor.loader.project_state(AFTER).apps
+
+    migrated = new.get_model("cursus_xblock", "IssuedDocument").objects.get(pk=document.pk)
+    assert migrated.session_id == session.pk
+    sheets = new.get_model("cursus_xblock", "DocumentTemplate").objects.filter(kind="sign_in_sheet", is_default=True)
+    assert sorted(sheets.values_list("language", flat=True)) == ["en", "fr"]
