@@ -249,5 +249,5 @@ class GroupDocumentGenerator(DocumentGenerator):
             issued_at=issued_at,
         )
         html = render_template(template_version.body, context)
-        content = render.render_pdf(html, css=template_version.css)
+        content = render.render_pdf(html, css=template_version.css, language=template_version.language)
         return Document(content=content, filename=self.filename(session=session, event=event, options=options))
