@@ -21,9 +21,8 @@ from cursus_xblock.models import (
     NotificationTrigger,
     Role,
 )
-from cursus_xblock.services import documents
+from cursus_xblock.services import documents, schedule
 from cursus_xblock.services import registration as registration_service
-from cursus_xblock.services import schedule
 
 from ..factories import EventFactory, SessionFactory, UserFactory
 
