@@ -72,7 +72,7 @@ DEFAULTS = {
     "IMPORT_MAX_ROWS": 10_000,
     # Site default of each automatic notification, {trigger: False} to turn one off (a course, then
     # a session, may say otherwise in the admin). Triggers: registered, waiting, promoted, pending,
-    # validated, refused, unregistered, unregistered_self, session_cancelled. All on by default.
+    # validated, refused, unregistered, unregistered_self, session_cancelled, details_changed. All on by default.
     "NOTIFICATIONS": {},
     # Attempts at sending one notification before it stays failed (retried 1, 2, 4 … minutes apart).
     "NOTIFICATION_MAX_ATTEMPTS": 6,

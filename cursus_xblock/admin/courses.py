@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import permissions
 from ..backends import get_backend
 from ..models import Course, Organization, OrganizationManager, Session
+from ..services import registration as registration_service
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 
 NOT_YOUR_ORGANIZATION = _("This course run belongs to the organization %(organization)s, which you do not manage.")
@@ -131,4 +132,15 @@ class CourseAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
                     for field, value in form.instance.session_defaults().items():
                         if field not in inline_form.changed_data:
                             setattr(session, field, value)
+            # A session changed here goes through the service, as on its own page: it tells the
+            # learners of new dates and gives freed seats to the waiting list.
+            for session in formset.save(commit=False):
+                if session.pk is None:
+                    session.save()
+                else:
+                    registration_service.session_update(session=session, actor=request.user)
+            for session in formset.deleted_objects:
+                session.delete()
+            formset.save_m2m()
+            return
         super().save_formset(request, form, formset, change)

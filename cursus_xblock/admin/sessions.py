@@ -22,12 +22,13 @@ from ..selectors.attendance import attendance_grid
 from ..selectors.sessions import status_counts, with_registration_counts
 from ..services import documents as documents_service
 from ..services import registration as registration_service
+from ..services import schedule as schedule_service
 from ..utils.dates import date_range
 from .attendance import attendance_urls
 from .exports import export_roster_csv, export_roster_xlsx
 from .imports import ImportSessionsMixin
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
-from .timezones import EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
+from .timezones import EventAdminForm, EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
 
 BATCH_QUEUED = _("The ZIP is being prepared by a background worker: this page shows its progress.")
 ONE_SESSION = _("Select one session at a time.")
@@ -215,12 +216,22 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
             label=_("Take the roll call (learners × events)"),
         )
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        # On a change page only: new dates or a new place tell the learners unless this is ticked.
+        when = (_("When and where"), {"fields": ("start", "end", "time_zone", "place", "silent")})
+        return tuple(when if title == _("When and where") else (title, opts) for title, opts in self.fieldsets)
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        # Through the service, which gives seats the change freed to the waiting list.
-        promoted = registration_service.session_update(session=obj, actor=request.user)
+        # Through the service, which gives seats the change freed to the waiting list and tells the
+        # learners of new dates or place (unless « do not notify » is ticked).
+        promoted = registration_service.session_update(
+            session=obj, actor=request.user, notify=not form.cleaned_data.get("silent")
+        )
         if promoted:
             self.message_user(
                 request,
@@ -232,6 +243,19 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
                 % {"count": len(promoted)},
                 messages.SUCCESS,
             )
+
+    def save_formset(self, request, form, formset, change):
+        """Séances through the service, which tells their learners of new dates or place (the page has one box)."""
+        if formset.model is not Event:
+            return super().save_formset(request, form, formset, change)
+        notify = not form.cleaned_data.get("silent")
+        events = formset.save(commit=False)
+        for event in formset.deleted_objects:
+            event.delete()
+        for event in events:
+            schedule_service.event_save(event=event, actor=request.user, notify=notify)
+        formset.save_m2m()
+        return None
 
     # --- everyone's documents as one ZIP ---------------------------------------------------
 
@@ -337,7 +361,7 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
 @admin.register(Event)
 class EventAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.ModelAdmin):
     writable = True
-    form = EventForm
+    form = EventAdminForm
     list_display = ("title", "dates", "registration_type", "capacity")
     list_display_links = ("title",)
     list_filter = ("registration_type", WhenFilter)
@@ -361,3 +385,11 @@ class EventAdmin(OrganizationScopedAdminMixin, SessionTimeZoneMixin, admin.Model
     @admin.display(description=_("dates"), ordering="start")
     def dates(self, event):
         return date_range(event.start, event.end, event.session.tzinfo)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "silent"]
+        return [*fields, "silent"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, which tells the séance's learners of new dates or place."""
+        schedule_service.event_save(event=obj, actor=request.user, notify=not form.cleaned_data.get("silent"))

@@ -12,6 +12,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 
 def retime(value, tz):
@@ -57,7 +58,24 @@ class LabelledInlineFormSet(BaseInlineFormSet):
             delete.widget.attrs.setdefault("aria-label", str(delete.label))
 
 
+class SilentField(forms.BooleanField):
+    """The change page's « do not notify »: new dates or a new place tell nobody when ticked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            label=_lazy("Do not notify (nobody gets an e-mail about this change)"),
+            help_text=_lazy(
+                "Otherwise the learners are told of new dates or a new place, and the calendar of "
+                "those who received an invitation is updated."
+            ),
+            **kwargs,
+        )
+
+
 class SessionForm(LabelledWidgetsMixin, forms.ModelForm):
+    silent = SilentField()
+
     def clean(self):
         cleaned = super().clean()
         tz = zone(cleaned.get("time_zone"))
@@ -76,6 +94,12 @@ class EventForm(LabelledWidgetsMixin, forms.ModelForm):
             for name in ("start", "end"):
                 cleaned[name] = retime(cleaned.get(name), tz)
         return cleaned
+
+
+class EventAdminForm(EventForm):
+    """A séance's own change page, which has the « do not notify » box (the session's inline has the session's)."""
+
+    silent = SilentField()
 
 
 class SessionTimeZoneMixin:

@@ -28,6 +28,7 @@ class NotificationTrigger(models.TextChoices):
     UNREGISTERED = "unregistered", _("Unregistered by a manager")
     UNREGISTERED_SELF = "unregistered_self", _("Unregistered by themself")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    DETAILS_CHANGED = "details_changed", _("Session or séance details changed (dates, place)")
 
 
 class NotificationStatus(models.TextChoices):

@@ -87,10 +87,11 @@ class TimeStampedModel(models.Model):
 
 
 class ScheduledModel(TimeStampedModel):
-    """Counts changes of its dates, so calendar invitations can say « this replaces the last one ».
+    """Counts changes of its dates and place, so calendar invitations can say « this replaces the last one ».
 
     ``schedule_sequence`` is the iCalendar SEQUENCE of what was sent: it goes up by one each time
-    ``save()`` stores a different start or end. (A queryset ``update()`` bypasses it.)
+    ``save()`` stores a different start, end or place (a calendar entry shows all three). (A
+    queryset ``update()`` bypasses it.)
     """
 
     schedule_sequence = models.PositiveIntegerField(_("schedule revision"), default=0, editable=False)
@@ -99,18 +100,31 @@ class ScheduledModel(TimeStampedModel):
         abstract = True
 
     def save(self, *args, **kwargs):
-        stored = getattr(self, "_stored_schedule", None)
-        if stored is not None and None not in stored and stored != (self.start, self.end):
+        if self.schedule_changed():
             self.schedule_sequence += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "schedule_sequence"}
         super().save(*args, **kwargs)
-        self._stored_schedule = (self.start, self.end)
+        self._stored_schedule = self._schedule()
+
+    def _schedule(self):
+        return (self.__dict__.get("start"), self.__dict__.get("end"), self.__dict__.get("place"))
+
+    def schedule_changed(self):
+        """Whether ``save()`` would store other dates or another place than those read."""
+        stored = getattr(self, "_stored_schedule", None)
+        if stored is None or None in stored[:2]:  # new, or its dates not read (deferred)
+            return False
+        return stored[:2] != self._schedule()[:2] or self.place_changed()
+
+    def place_changed(self):
+        stored = getattr(self, "_stored_schedule", None)
+        return stored is not None and stored[2] is not None and stored[2] != self.__dict__.get("place")
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._stored_schedule = (instance.__dict__.get("start"), instance.__dict__.get("end"))
+        instance._stored_schedule = instance._schedule()
         return instance
 
 

@@ -94,3 +94,9 @@ def announce_session_cancelled(session, actor):
             sender=type(session), session=session, actor=actor, created_at=when, notify=notify
         )
     )
+
+
+def announce_details_changed(session, event=None):
+    """Queue the learners' « details changed » messages (unless told not to notify), in the change's transaction."""
+    if _notify.get():
+        notifications.queue_details_changed(session, event)

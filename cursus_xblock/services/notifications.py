@@ -39,7 +39,10 @@ from ..documents.placeholders import build_context
 from ..documents.templating import render_template
 from ..models import (
     ACTIVE_STATUSES,
+    DocumentKind,
+    Event,
     HistoryAction,
+    IssuedDocument,
     Notification,
     NotificationStatus,
     NotificationSwitch,
@@ -49,6 +52,7 @@ from ..models import (
     RegistrationStatus,
     Role,
     Session,
+    SessionStatus,
 )
 from .capacity import waiting_positions_of
 from .inputs import RETIRED_REASON
@@ -115,6 +119,15 @@ DEFAULTS = {
     NotificationTrigger.SESSION_CANCELLED: (
         _("Session cancelled: {{ session.name }}"),
         _("This session has been cancelled."),
+    ),
+    NotificationTrigger.DETAILS_CHANGED: (
+        _("Dates or place changed: {{ session.name }}"),
+        _(
+            "The dates or the place of this session have changed."
+            "{% if event %} The event {{ event.name }} now takes place from {{ event.start.datetime }} "
+            "to {{ event.end.datetime }}{% if event.place %}, {{ event.place }}{% endif %}.{% endif %}"
+            " Here are the new details."
+        ),
     ),
 }
 
@@ -241,13 +254,39 @@ def queue_session_cancelled(session, when):
     )
 
 
-def _row(user_id, trigger, session, registration, version, data):
+def queue_details_changed(session, event=None):
+    """Queue a message to each learner a changed session (or séance) concerns, under the session's lock.
+
+    A session's change goes to its learners with an active registration; a séance's to those
+    registered in it. The version is the new ``schedule_sequence``: the same change queued twice
+    is one message, each later change one more. The message's text and calendar are made when it
+    is sent, from the dates then stored, so a message sent late never shows dates already replaced.
+    """
+    if session.status == SessionStatus.CANCELLED or not is_enabled(NotificationTrigger.DETAILS_CHANGED, session):
+        return
+    registrations = Registration.objects.filter(session=session, role=Role.LEARNER, status__in=ACTIVE_STATUSES)
+    if event is None:
+        key, version, data = f"session:{session.pk}", session.schedule_sequence, {}
+    else:
+        registrations = registrations.filter(
+            event_registrations__event=event, event_registrations__status__in=ACTIVE_STATUSES
+        ).distinct()
+        key, version, data = f"event:{event.pk}", event.schedule_sequence, {"event": event.pk}
+    _insert(
+        [
+            _row(r.user_id, NotificationTrigger.DETAILS_CHANGED, session, r, str(version), data, object_key=key)
+            for r in registrations.only("pk", "user_id")
+        ]
+    )
+
+
+def _row(user_id, trigger, session, registration, version, data, object_key=None):
     if not isinstance(version, str):
         version = version.isoformat()
     return Notification(
         user_id=user_id,
         trigger=trigger,
-        object_key=f"registration:{registration.pk}",
+        object_key=object_key or f"registration:{registration.pk}",
         version=version,
         session=session,
         registration=registration,
@@ -421,9 +460,17 @@ def template_for(trigger, language):
     return template
 
 
-def message_context(row, language):
+def _changed_event(row):
+    """The séance a « details changed » message is about (None: the session, or a séance since removed)."""
+    event_id = (row.data or {}).get("event")
+    if row.trigger != NotificationTrigger.DETAILS_CHANGED or not event_id:
+        return None
+    return Event.objects.filter(pk=event_id, session_id=row.session_id).first()
+
+
+def message_context(row, language, event=None):
     data = row.data or {}
-    context = build_context(registration=row.registration, language=language)
+    context = build_context(registration=row.registration, language=language, event=event)
     context["waiting"] = {"position": data.get("position") or ""}
     context["reason"] = data.get("reason", "")
     context["registration"] = {"pending": data.get("status") == RegistrationStatus.PENDING}
@@ -441,7 +488,6 @@ def render(template, context):
 def preview(template):
     """(subject, text, html) of ``template`` with sample values, for the admin; ``TemplateError`` if it fails."""
     from ..documents.placeholders import sample_context
-    from ..models import DocumentKind
 
     language = template.language or django_settings.LANGUAGE_CODE
     with translation.override(language):
@@ -451,11 +497,28 @@ def preview(template):
 
 
 def build_message(row, language):
+    event = _changed_event(row)
     with translation.override(language):
-        subject, text, html = render(template_for(row.trigger, language), message_context(row, language))
+        subject, text, html = render(template_for(row.trigger, language), message_context(row, language, event))
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=django_settings.DEFAULT_FROM_EMAIL, to=[row.user.email]
     )
     if html:
         message.attach_alternative(html, "text/html")
+    if row.trigger == NotificationTrigger.DETAILS_CHANGED and _was_invited(row.registration):
+        from .documents import calendar_for
+
+        # The invitation's UIDs with the current SEQUENCE: the calendar entry moves instead of doubling.
+        message.attach("invitation.ics", calendar_for(row.registration, event=event), "text/calendar; method=REQUEST")
     return message
+
+
+def _was_invited(registration):
+    """Only a calendar that holds the invitation's entries is updated: nobody else gets one out of the blue."""
+    return (
+        registration is not None
+        and registration.status in ACTIVE_STATUSES
+        and IssuedDocument.objects.filter(
+            registration=registration, kind__in=(DocumentKind.SESSION_INVITATION, DocumentKind.EVENT_INVITATION)
+        ).exists()
+    )

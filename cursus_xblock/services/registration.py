@@ -30,7 +30,7 @@ from ..models import (
     Session,
     SessionStatus,
 )
-from . import history
+from . import history, schedule
 from .capacity import admission, has_room, seat_counts_of, session_refusal, waiting_positions_of
 from .deadlocks import retry_deadlock
 from .event_registration import cancel_event_registrations
@@ -250,14 +250,17 @@ def session_update(*, session, actor=None, **changes):
     unknown = set(changes) - SESSION_FIELDS
     if unknown:
         raise TypeError(f"session_update() cannot change {sorted(unknown)}")
-    previous_status = lock_sessions([session])[session.pk].status
+    stored = lock_sessions([session])[session.pk]
+    previous_status = stored.status
     for name, value in changes.items():
         setattr(session, name, value)
     if changes:
         session.full_clean(exclude=SESSION_FIELDS - set(changes), validate_unique=False)
-    session.save()
+    moved = schedule.save_scheduled(session, stored)
     if session.status == SessionStatus.CANCELLED and previous_status != SessionStatus.CANCELLED:
         history.announce_session_cancelled(session, actor)
+    elif moved:
+        history.announce_details_changed(session)
     return promote_waiting_list(session, actor, timezone.now())
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from ... import permissions
 from ...models import ACTIVE_STATUSES, Course, Event, Registration, Role, Session
 from ...utils.dates import after_colon, interpolate
-from .. import registration
+from .. import registration, schedule
 from ..capacity import session_refusal
 from ..outcomes import Refusal, Result
 from . import files
@@ -558,7 +558,7 @@ def apply(rows, *, actor=None, allow_errors=False):
                 _apply_session(row, actor)
         for row in valid:
             if row.is_event:
-                _apply_event(row)
+                _apply_event(row, actor)
             row.applied = True
     result.applied = True
     return result
@@ -588,7 +588,7 @@ def _apply_session(row, actor):
             row.message = _then(row.message, *(f"{o.user.get_username()}: {o.message}" for o in refused))
 
 
-def _apply_event(row):
+def _apply_event(row, actor):
     event = row.target  # a new session's séance: its session was saved above, save() takes its id
     if row.result == RowResult.CREATE_EVENT:
         event.save()
@@ -596,7 +596,8 @@ def _apply_event(row):
         existing = Event.objects.get(pk=event.pk)
         for name, value in row.changes.items():
             setattr(existing, name, value)
-        existing.save()
+        # Through the service, which tells the séance's learners of new dates or place.
+        schedule.event_save(event=existing, actor=actor)
         row.target = existing
 
 
