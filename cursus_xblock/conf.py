@@ -72,10 +72,16 @@ DEFAULTS = {
     "IMPORT_MAX_ROWS": 10_000,
     # Site default of each automatic notification, {trigger: False} to turn one off (a course, then
     # a session, may say otherwise in the admin). Triggers: registered, waiting, promoted, pending,
-    # validated, refused, unregistered, unregistered_self, session_cancelled, details_changed. All on by default.
+    # validated, refused, unregistered, unregistered_self, session_cancelled, details_changed,
+    # reminder_session, reminder_event, registered_many. All on by default.
     "NOTIFICATIONS": {},
     # Attempts at sending one notification before it stays failed (retried 1, 2, 4 … minutes apart).
     "NOTIFICATION_MAX_ATTEMPTS": 6,
+    # Remind each confirmed learner this many days before their session starts (0: no reminder).
+    # Queued by cursus_send_notifications, which should run every minute.
+    "REMINDER_DAYS_BEFORE_SESSION": 2,
+    # Remind each learner registered in an event this many hours before it starts (0: no reminder).
+    "REMINDER_HOURS_BEFORE_EVENT": 0,
 }
 
 

@@ -41,8 +41,9 @@ if shared_task is not None:
         from django.utils import timezone
 
         from .models import NotificationStatus
-        from .services import notifications
+        from .services import notifications, reminders
 
+        reminders.drop_outdated(ids=[notification_id])  # a retried reminder whose date has moved
         row = notifications.deliver(notification_id)
         if row is not None and row.status == NotificationStatus.FAILED and row.next_attempt_at is not None:
             raise self.retry(countdown=max((row.next_attempt_at - timezone.now()).total_seconds(), 1))

@@ -29,6 +29,9 @@ class NotificationTrigger(models.TextChoices):
     UNREGISTERED_SELF = "unregistered_self", _("Unregistered by themself")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     DETAILS_CHANGED = "details_changed", _("Session or séance details changed (dates, place)")
+    REMINDER_SESSION = "reminder_session", _("Reminder before the session")
+    REMINDER_EVENT = "reminder_event", _("Reminder before an event")
+    REGISTERED_MANY = "registered_many", _("Registered in several sessions at once")
 
 
 class NotificationStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ..models import Registration, RegistrationHistory
 from ..signals import registration_changed, session_cancelled
-from . import notifications
+from . import notification_groups, notifications
 
 #: Whether the changes being recorded should tell the people concerned (an admin's "do not notify").
 _notify = contextvars.ContextVar("cursus_notify", default=True)
@@ -64,7 +64,7 @@ def record(entries):
     if not entries:
         return
     RegistrationHistory.objects.bulk_create(entries)
-    notifications.queue_recorded(entries)
+    notification_groups.collect(notifications.queue_recorded(entries))
     for item in entries:
         transaction.on_commit(functools.partial(_announce, item))
 

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..backends import get_backend
 from ..conf import settings
-from ..documents.placeholders import build_context
+from ..documents.placeholders import build_context, moment
 from ..documents.templating import render_template
 from ..models import (
     ACTIVE_STATUSES,
@@ -129,6 +129,38 @@ DEFAULTS = {
             " Here are the new details."
         ),
     ),
+    NotificationTrigger.REMINDER_SESSION: (
+        _("Reminder: {{ session.name }} starts on {{ session.start.date }}"),
+        _("This is a reminder: your session starts soon. We look forward to seeing you."),
+    ),
+    NotificationTrigger.REMINDER_EVENT: (
+        _("Reminder: {{ event.name }}, {{ event.start.datetime }}"),
+        _(
+            "This is a reminder: an event of your session starts soon.\n"
+            "Event: {{ event.name }}\n"
+            "From {{ event.start.datetime }} to {{ event.end.datetime }}"
+            "{% if event.place %}\nPlace: {{ event.place }}{% endif %}"
+        ),
+    ),
+    NotificationTrigger.REGISTERED_MANY: (
+        _("Your registrations: {{ registrations|length }} sessions"),
+        _("Your registrations have been recorded:"),
+    ),
+}
+
+#: The details paragraph of the triggers whose message is not about one session.
+_DETAILS_OF = {
+    NotificationTrigger.REGISTERED_MANY: _(
+        "{% for item in registrations %}- {{ item.session.name }} ({{ item.course.title }}), "
+        "from {{ item.session.start.datetime }} to {{ item.session.end.datetime }}"
+        "{% if item.session.place %}, {{ item.session.place }}{% endif %}: {{ item.outcome }}\n{% endfor %}"
+    ),
+}
+#: What became of each registration a ``registered_many`` message lists.
+_OUTCOMES = {
+    RegistrationStatus.CONFIRMED: _("confirmed"),
+    RegistrationStatus.PENDING: _("awaiting validation"),
+    RegistrationStatus.WAITING: _("on the waiting list, in position %(position)s"),
 }
 
 _REGISTERED_AS = {
@@ -221,7 +253,51 @@ def queue_recorded(entries):
             data["position"] = getattr(item, "position", None) or positions.get(registration.pk)
         version = item.created_at or registration.updated_at
         rows.append(_row(registration.user_id, trigger, registration.session, registration, version, data))
+    rows = one_per_person(rows)
     _insert(rows)
+    return rows
+
+
+#: The triggers a ``registered_many`` message gathers: what a registration call may do to a person.
+GATHERED = (NotificationTrigger.REGISTERED, NotificationTrigger.WAITING, NotificationTrigger.PENDING)
+
+
+def one_per_person(rows):
+    """The rows, with each person's registration messages about two sessions or more made one.
+
+    A person registered in three sessions by one call (the picker, a group) gets one message listing
+    each session and what became of it (``registered_many``), not three. Unsaved rows, or rows read
+    back (``notification_groups`` merges those of several calls); the others are returned as they are.
+    """
+    own = {}
+    for row in rows:
+        if row.trigger in GATHERED or row.trigger == NotificationTrigger.REGISTERED_MANY:
+            own.setdefault(row.user_id, []).append(row)
+    several = {user_id: rows_of for user_id, rows_of in own.items() if len(rows_of) > 1}
+    if not several:
+        return rows
+    merged = {id(row) for rows_of in several.values() for row in rows_of}
+    kept = [row for row in rows if id(row) not in merged]
+    for user_id, rows_of in several.items():
+        first = rows_of[0]
+        items = []
+        for row in rows_of:
+            if row.trigger == NotificationTrigger.REGISTERED_MANY:
+                items += row.data["items"]
+            else:
+                items.append({"registration": row.registration_id, **row.data})
+        kept.append(
+            Notification(
+                user_id=user_id,
+                trigger=NotificationTrigger.REGISTERED_MANY,
+                object_key=first.object_key,
+                version=first.version,
+                session_id=first.session_id,
+                registration_id=first.registration_id,
+                data={"items": items},
+            )
+        )
+    return kept
 
 
 def _with_sessions(registrations):
@@ -302,6 +378,11 @@ def _insert(rows):
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     keys = [(r.user_id, r.trigger, r.object_key, r.version) for r in rows]
     transaction.on_commit(functools.partial(_publish_queued, keys))
+
+
+def queue_rows(rows):
+    """Queue these unsaved ``Notification`` rows (reminders, grouped messages) as the changes' are."""
+    _insert(rows)
 
 
 def _publish_queued(keys):
@@ -436,7 +517,7 @@ def default_texts(trigger, language):
     """(subject, text body, HTML body) of the default message, translated into ``language``."""
     subject, sentence = DEFAULTS[trigger]
     with translation.override(language):
-        paragraphs = [str(_GREETING), str(sentence), str(_DETAILS)]
+        paragraphs = [str(_GREETING), str(sentence), str(_DETAILS_OF.get(trigger, _DETAILS))]
         reason = str(_REASON) if str(trigger) in _WITH_REASON else ""
         subject = str(subject)
 
@@ -474,7 +555,46 @@ def message_context(row, language, event=None):
     context["waiting"] = {"position": data.get("position") or ""}
     context["reason"] = data.get("reason", "")
     context["registration"] = {"pending": data.get("status") == RegistrationStatus.PENDING}
+    if data.get("event"):
+        event = Event.objects.filter(pk=data["event"]).select_related("session").first()
+        if event is not None:
+            context["event"] = build_context(registration=row.registration, language=language, event=event)["event"]
+    if "items" in data:
+        context["registrations"] = registrations_context(data["items"], language)
     return context
+
+
+def registrations_context(items, language):
+    """The sessions a ``registered_many`` message lists, in date order, each with what became of it."""
+    registrations = Registration.objects.select_related("session__course").in_bulk(
+        [item["registration"] for item in items]
+    )
+    listed = []
+    for item in items:
+        registration = registrations.get(item["registration"])
+        if registration is None:
+            continue
+        session, status = registration.session, item.get("status", "")
+        with translation.override(language):
+            outcome = str(_OUTCOMES.get(status, "")) % {"position": item.get("position") or ""}
+        listed.append(
+            {
+                "session": {
+                    "name": session.name,
+                    "code": session.code,
+                    "start": moment(session.start, session.tzinfo, language),
+                    "end": moment(session.end, session.tzinfo, language),
+                    "place": session.place,
+                },
+                "course": {"title": session.course.title, "code": session.course.code},
+                "status": status,
+                "position": item.get("position") or "",
+                "outcome": outcome,
+                "_start": session.start,
+            }
+        )
+    listed.sort(key=lambda entry: entry.pop("_start"))
+    return listed
 
 
 def render(template, context):
@@ -491,8 +611,18 @@ def preview(template):
 
     language = template.language or django_settings.LANGUAGE_CODE
     with translation.override(language):
-        context = sample_context(DocumentKind.SESSION_INVITATION, language)
+        context = sample_context(DocumentKind.EVENT_INVITATION, language)
         context.update(waiting={"position": 3}, reason="", registration={"pending": False})
+        context["registrations"] = [
+            {
+                "session": context["session"],
+                "course": context["course"],
+                "status": status,
+                "position": 3 if status == RegistrationStatus.WAITING else "",
+                "outcome": str(_OUTCOMES[status]) % {"position": 3},
+            }
+            for status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITING)
+        ]
         return render(template, context)
 
 

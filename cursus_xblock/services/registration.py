@@ -35,6 +35,7 @@ from .capacity import admission, has_room, seat_counts_of, session_refusal, wait
 from .deadlocks import retry_deadlock
 from .event_registration import cancel_event_registrations
 from .locks import lock_roles_of, lock_sessions, lock_workspace_roles, role_key
+from .notification_groups import grouped
 from .outcomes import (
     NO_SELF_REGISTRATION,
     NO_SELF_UNREGISTRATION,
@@ -63,6 +64,7 @@ _RESULT_OF_STATUS = {
 @history.notify_keyword
 @retry_deadlock
 @transaction.atomic
+@grouped
 def register(*, user, sessions, role, actor=None, reason=""):
     """Register one user in several sessions; one outcome per session, in the order given."""
     sessions = _ordered_unique(sessions, lock_sessions(sessions))
@@ -144,6 +146,7 @@ def offers_self_registration(session, *, seats_taken, active_roles, now=None):
 @history.notify_keyword
 @retry_deadlock
 @transaction.atomic
+@grouped
 def register_users_in_sessions(*, sessions, users, role, actor=None, reason=""):
     """Register many users (a group's members) in several sessions: [(session, outcomes per user)].
 

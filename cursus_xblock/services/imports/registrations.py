@@ -22,6 +22,7 @@ from ...models import Registration as RegistrationModel
 from ...utils.dates import interpolate
 from .. import registration
 from ..capacity import admission, seat_counts_of, session_refusal, waiting_positions_of
+from ..notification_groups import one_message_per_person
 from ..outcomes import Refusal, Result
 from . import files
 from .files import ImportFileError, ImportHasErrors, normal
@@ -315,7 +316,8 @@ def apply(rows, *, actor=None, allow_errors=False):
                 count=len(result.errors),
             )
         )
-    with transaction.atomic():
+    # One message per person, however many sessions the file registers them in.
+    with transaction.atomic(), one_message_per_person():
         for (_session_id, role, reason), members in groups([row for row in rows if row.ok]).items():
             outcomes = registration.register_users(
                 session=members[0].session, users=[row.user for row in members], role=role, actor=actor, reason=reason

@@ -1,0 +1,182 @@
+"""Reminders before a session and before each of its events, queued when due, once per date.
+
+Nothing changes when a reminder falls due, so no change queues it: ``cursus_send_notifications``
+(every minute) asks ``queue_due`` first, which looks only at the sessions and events starting
+within the reminder's lead time (``CURSUS_REMINDER_DAYS_BEFORE_SESSION``,
+``CURSUS_REMINDER_HOURS_BEFORE_EVENT``). Each reminder is a ``Notification`` row whose version is
+the start it was computed for, so the send log's uniqueness makes it once per date: the command
+run twice queues nothing twice, and a postponed session or event gets a reminder for its new date
+(Odoo forgot to re-arm them, its PR 199588). A reminder not sent yet whose date has moved, whose
+session was cancelled, whose registration is no longer confirmed or whose start has passed is
+dropped (``drop_outdated``): its row says why, and nothing is sent.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import settings
+from ..models import (
+    Event,
+    EventRegistration,
+    Notification,
+    NotificationStatus,
+    NotificationTrigger,
+    Registration,
+    RegistrationStatus,
+    Role,
+    Session,
+    SessionStatus,
+)
+from . import notifications
+
+REMINDERS = (NotificationTrigger.REMINDER_SESSION, NotificationTrigger.REMINDER_EVENT)
+
+MOVED = _("Not sent: the date changed; a reminder for the new date replaces it.")
+CANCELLED = _("Not sent: the session was cancelled.")
+NOT_REGISTERED = _("Not sent: the registration is no longer confirmed.")
+STARTED = _("Not sent: it had already started.")
+
+
+def queue_due(*, now=None):
+    """Drop the reminders that no longer hold, and queue those now due; the number queued."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        drop_outdated(now=now)
+        rows = _session_reminders(now) + _event_reminders(now)
+        notifications.queue_rows(rows)
+    return len(rows)
+
+
+def _enabled(trigger, sessions):
+    sessions = list(sessions)
+    on = notifications.enabled_of((trigger, session) for session in sessions)
+    return {session.pk: session for session in sessions if (str(trigger), session.pk) in on}
+
+
+def _already(trigger, sessions):
+    """(object, version) of the reminders these sessions already have: one query, bounded by them."""
+    return set(
+        Notification.objects.filter(trigger=trigger, session__in=list(sessions)).values_list("object_key", "version")
+    )
+
+
+def _session_reminders(now):
+    days = settings.REMINDER_DAYS_BEFORE_SESSION
+    if not days:
+        return []
+    trigger = NotificationTrigger.REMINDER_SESSION
+    sessions = _enabled(
+        trigger,
+        Session.objects.filter(start__gt=now, start__lte=now + datetime.timedelta(days=days)).exclude(
+            status=SessionStatus.CANCELLED
+        ),
+    )
+    if not sessions:
+        return []
+    already = _already(trigger, sessions)
+    rows = []
+    for registration in Registration.objects.filter(
+        session__in=list(sessions), role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
+    ):
+        session = sessions[registration.session_id]
+        key, version = f"registration:{registration.pk}", session.start.isoformat()
+        if (key, version) not in already:
+            rows.append(
+                Notification(
+                    user_id=registration.user_id,
+                    trigger=trigger,
+                    object_key=key,
+                    version=version,
+                    session=session,
+                    registration=registration,
+                    data={},
+                    next_attempt_at=now,
+                )
+            )
+    return rows
+
+
+def _event_reminders(now):
+    hours = settings.REMINDER_HOURS_BEFORE_EVENT
+    if not hours:
+        return []
+    trigger = NotificationTrigger.REMINDER_EVENT
+    events = {
+        event.pk: event
+        for event in Event.objects.filter(start__gt=now, start__lte=now + datetime.timedelta(hours=hours))
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
+    }
+    sessions = _enabled(trigger, list({event.session_id: event.session for event in events.values()}.values()))
+    if not sessions:
+        return []
+    already = _already(trigger, sessions)
+    rows = []
+    for event_registration in EventRegistration.objects.filter(
+        event__in=[pk for pk, event in events.items() if event.session_id in sessions],
+        status=RegistrationStatus.CONFIRMED,
+        registration__status=RegistrationStatus.CONFIRMED,
+        registration__role=Role.LEARNER,
+    ).select_related("registration"):
+        event = events[event_registration.event_id]
+        key, version = f"event_registration:{event_registration.pk}", event.start.isoformat()
+        if (key, version) not in already:
+            rows.append(
+                Notification(
+                    user_id=event_registration.registration.user_id,
+                    trigger=trigger,
+                    object_key=key,
+                    version=version,
+                    session=event.session,
+                    registration=event_registration.registration,
+                    data={"event": event.pk, "event_registration": event_registration.pk},
+                    next_attempt_at=now,
+                )
+            )
+    return rows
+
+
+def drop_outdated(*, now=None, ids=None):
+    """Mark "not sent" the unsent reminders (of ``ids``, else all) that no longer hold; how many."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(
+        trigger__in=REMINDERS, status__in=(NotificationStatus.PENDING, NotificationStatus.FAILED)
+    ).select_related("session", "registration")
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    rows = list(rows)
+    events = Event.objects.in_bulk({row.data.get("event") for row in rows if row.data.get("event")})
+    event_registrations = EventRegistration.objects.in_bulk(
+        {row.data.get("event_registration") for row in rows if row.data.get("event_registration")}
+    )
+    dropped = 0
+    for row in rows:
+        why = _outdated(row, events, event_registrations, now)
+        if why is not None:
+            dropped += Notification.objects.filter(pk=row.pk, status=row.status).update(
+                status=NotificationStatus.SKIPPED, error=str(why), next_attempt_at=None
+            )
+    return dropped
+
+
+def _outdated(row, events, event_registrations, now):
+    """Why this unsent reminder must not go out, or None."""
+    if row.session.status == SessionStatus.CANCELLED:
+        return CANCELLED
+    if row.registration is None or row.registration.status != RegistrationStatus.CONFIRMED:
+        return NOT_REGISTERED
+    start = row.session.start
+    if row.trigger == NotificationTrigger.REMINDER_EVENT:
+        event = events.get(row.data.get("event"))
+        event_registration = event_registrations.get(row.data.get("event_registration"))
+        if event is None or event_registration is None or event_registration.status != RegistrationStatus.CONFIRMED:
+            return NOT_REGISTERED
+        start = event.start
+    if row.version != start.isoformat():
+        return MOVED
+    if start <= now:
+        return STARTED
+    return None
