@@ -1,0 +1,54 @@
+"""What the import commands share: a dry run unless ``--apply``, an actor who limits the import to
+the organizations they manage, the per-row report on standard output, errors as ``CommandError``."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from .. import permissions
+
+
+class ImportCommand(BaseCommand):
+    #: The import service module (``parse``, ``plan``, ``apply``, ``report_csv`` and the errors).
+    imports = None
+    #: What ``--apply`` writes, for its help ("the registrations").
+    written = ""
+    #: What ``--actor`` is recorded as.
+    actor_help = "Username recorded as who made the changes; limits the import to the organizations they manage."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--apply", action="store_true", help=f"Write {self.written} (default: dry run).")
+        parser.add_argument(
+            "--allow-errors", action="store_true", help="Apply the valid rows of a file that has errors."
+        )
+        parser.add_argument("--actor", help=self.actor_help)
+
+    def handle(self, *args, file, apply, allow_errors, actor, **options):
+        actor = self.manager(actor) if actor else None
+        imports = self.imports
+        try:
+            with open(file, "rb") as handle:
+                rows = imports.parse(handle.read(), file)
+            if apply:
+                result = imports.apply(rows, actor=actor, allow_errors=allow_errors)
+            else:
+                result = imports.plan(rows, actor=actor)
+        except OSError as exc:
+            raise CommandError(str(exc)) from exc
+        except (imports.ImportFileError, imports.ImportHasErrors) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(imports.report_csv(result.rows).lstrip("\ufeff"))
+        for label, number in result.counts():
+            self.stdout.write(f"{label}: {number}")
+        if not apply:
+            self.stdout.write("Dry run: nothing was written.")
+
+    def manager(self, username):
+        User = get_user_model()
+        try:
+            actor = User._default_manager.get(username=username)
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user {username}.") from exc
+        if not permissions.is_training_manager(actor):
+            raise CommandError(f"{actor.get_username()} is not a training manager.")
+        return actor
