@@ -9,11 +9,32 @@ import csv
 import io
 import unicodedata
 import zipfile
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from ...conf import settings
 from ...utils.dates import interpolate
+
+
+@dataclass
+class Plan:
+    """What an import would do (its dry run) or did, row by row; each row has ``ok``, ``result`` and ``label``."""
+
+    rows: list = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def errors(self):
+        return [row for row in self.rows if not row.ok]
+
+    def counts(self):
+        """[(label, number of rows)], in the order results first appear."""
+        counts, labels = {}, {}
+        for row in self.rows:
+            counts[row.result] = counts.get(row.result, 0) + 1
+            labels.setdefault(row.result, row.label)
+        return [(labels[result], number) for result, number in counts.items()]
 
 
 class ImportFileError(Exception):

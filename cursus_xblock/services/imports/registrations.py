@@ -8,7 +8,7 @@ per (session, role, reason) in the order of the file, so its outcomes are the pl
 nobody else registers in between; nothing is silently skipped: every row comes back with its result.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -25,7 +25,7 @@ from ..capacity import admission, seat_counts_of, session_refusal, waiting_posit
 from ..notification_groups import one_message_per_person
 from ..outcomes import Refusal, Result
 from . import files
-from .files import ImportFileError, ImportHasErrors, normal
+from .files import ImportFileError, ImportHasErrors, Plan, normal
 
 
 class RowResult:
@@ -110,21 +110,7 @@ class ImportRow:
 REPORT_HEADER = (_("line"), _("person"), _("session"), _("role"), _("result"), _("position"), _("message"))
 
 
-@dataclass
-class ImportPlan:
-    rows: list = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def errors(self):
-        return [row for row in self.rows if not row.ok]
-
-    def counts(self):
-        """{label: number of rows}, in the order results first appear."""
-        counts = {}
-        for row in self.rows:
-            counts[row.result] = counts.get(row.result, 0) + 1
-        return [(LABELS[result], number) for result, number in counts.items()]
+ImportPlan = Plan
 
 
 # --- parse -----------------------------------------------------------------------------------

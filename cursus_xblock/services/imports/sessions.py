@@ -33,7 +33,7 @@ from .. import registration, schedule
 from ..capacity import session_refusal
 from ..outcomes import Refusal, Result
 from . import files
-from .files import ImportFileError, ImportHasErrors
+from .files import ImportFileError, ImportHasErrors, Plan
 
 __all__ = ["ImportFileError", "ImportHasErrors", "apply", "parse", "plan", "report_csv"]
 
@@ -166,22 +166,7 @@ class SessionRow:
 REPORT_HEADER = (_("line"), _("course"), _("session"), _("séance"), _("start"), _("end"), _("result"), _("message"))
 
 
-@dataclass
-class SessionPlan:
-    rows: list = field(default_factory=list)
-    applied: bool = False
-
-    @property
-    def errors(self):
-        return [row for row in self.rows if not row.ok]
-
-    def counts(self):
-        """[(label, number of rows)], in the order results first appear."""
-        counts, labels = {}, {}
-        for row in self.rows:
-            counts[row.result] = counts.get(row.result, 0) + 1
-            labels.setdefault(row.result, row.label)
-        return [(labels[result], number) for result, number in counts.items()]
+SessionPlan = Plan
 
 
 # --- parse -----------------------------------------------------------------------------------
