@@ -136,8 +136,10 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
             _("HTML body"),
             html,
         )
+        # The text as the mail shows it: lines kept, long ones wrapped inside the page.
         return format_html(
-            '<p><strong>{}</strong></p><pre class="cursus-notification-text">{}</pre>{}',
+            '<p><strong>{}</strong></p><pre class="cursus-notification-text" style="white-space:pre-wrap;'
+            'overflow-wrap:anywhere;max-width:60em">{}</pre>{}',
             subject,
             text,
             html_part if html else "",
