@@ -250,7 +250,10 @@ def session_update(*, session, actor=None, **changes):
     unknown = set(changes) - SESSION_FIELDS
     if unknown:
         raise TypeError(f"session_update() cannot change {sorted(unknown)}")
-    previous_status = lock_sessions([session])[session.pk].status
+    locked = lock_sessions([session])[session.pk]
+    previous_status = locked.status
+    # The caller's copy may predate registrations made since: the locked row's counters are current.
+    session.seats_taken, session.waiting_count = locked.seats_taken, locked.waiting_count
     for name, value in changes.items():
         setattr(session, name, value)
     if changes:
@@ -319,7 +322,8 @@ def _register_batch(sessions, users, role, actor, reason, now):
         for r in Registration.objects.filter(session__in=sessions, role=role, user__in=[u.pk for u in users])
     }
     refusals = {session.pk: session_refusal(session, now) for session in sessions}
-    counts = seat_counts_of([s for s in sessions if not refusals[s.pk]]) if role == Role.LEARNER else {}
+    open_sessions = [s for s in sessions if not refusals[s.pk]]
+    counts = seat_counts_of(open_sessions, newcomers=len(users)) if role == Role.LEARNER else {}
     positions = waiting_positions_of(
         r for r in existing.values() if r.status == RegistrationStatus.WAITING and r.waiting_order is not None
     )
