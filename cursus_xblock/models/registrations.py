@@ -5,8 +5,10 @@ triple whose status changes — because MySQL/MariaDB ignore conditional unique 
 Open edX runs on them. The history table keeps every earlier state.
 """
 
+import contextvars
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -51,30 +53,43 @@ def count_seat_changes(changes):
 
 
 def recount_seats(session_ids=None, *, fix=True):
-    """{session id: (stored, counted)} for the sessions whose counters differ from their registrations.
+    """{session id: ((stored taken, waiting), (counted taken, waiting))} where the counters are wrong.
 
     Counts every registration (slow on a large table): for the check command and for writes that
-    bypass ``count_seat_changes`` (a queryset ``update``). ``fix`` stores the counted values.
+    bypass ``count_seat_changes`` (a queryset ``update``). ``fix`` stores the counted values, each
+    session counted again under its lock, so a registration made meanwhile is neither lost nor
+    counted twice.
     """
     sessions = Session.objects.all() if session_ids is None else Session.objects.filter(pk__in=session_ids)
+    wrong = _miscounted(sessions)
+    if fix:
+        for pk in wrong:
+            with transaction.atomic():
+                if Session.objects.select_for_update().filter(pk=pk).exists():
+                    for _stored, (taken, waiting) in _miscounted(Session.objects.filter(pk=pk)).values():
+                        Session.objects.filter(pk=pk).update(seats_taken=taken, waiting_count=waiting)
+    return wrong
+
+
+def _miscounted(sessions):
     learners = Registration.objects.filter(session=OuterRef("pk"), role=Role.LEARNER).order_by().values("session")
 
     def counted(statuses):
         rows = learners.filter(status__in=statuses).annotate(n=Count("pk")).values("n")
         return Coalesce(Subquery(rows[:1]), Value(0))
 
-    wrong = {}
     rows = sessions.annotate(
         real_taken=counted(SEAT_STATUSES), real_waiting=counted([RegistrationStatus.WAITING])
     ).filter(~Q(seats_taken=F("real_taken")) | ~Q(waiting_count=F("real_waiting")))
-    for pk, taken, waiting, real_taken, real_waiting in rows.values_list(
-        "pk", "seats_taken", "waiting_count", "real_taken", "real_waiting"
-    ):
-        wrong[pk] = ((taken, waiting), (real_taken, real_waiting))
-    if fix:
-        for pk, (_stored, (taken, waiting)) in wrong.items():
-            Session.objects.filter(pk=pk).update(seats_taken=taken, waiting_count=waiting)
-    return wrong
+    return {
+        pk: ((taken, waiting), (real_taken, real_waiting))
+        for pk, taken, waiting, real_taken, real_waiting in rows.order_by("pk").values_list(
+            "pk", "seats_taken", "waiting_count", "real_taken", "real_waiting"
+        )
+    }
+
+
+_COUNTED_HERE = contextvars.ContextVar("cursus_counted_here", default=False)
 
 
 class RegistrationQuerySet(models.QuerySet):
@@ -107,14 +122,18 @@ class RegistrationQuerySet(models.QuerySet):
                 )
             }
         before = [stored[obj.pk] if obj.pk in stored else obj._counted for obj in objs]
-        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        token = _COUNTED_HERE.set(True)  # Django's bulk_update runs update(): counted here instead.
+        try:
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+        finally:
+            _COUNTED_HERE.reset(token)
         count_seat_changes((was, obj.counted()) for was, obj in zip(before, objs, strict=True))
         for obj in objs:
             obj._counted = obj.counted()
         return updated
 
     def update(self, **kwargs):
-        if not COUNTED_FIELDS & set(kwargs):
+        if _COUNTED_HERE.get() or not COUNTED_FIELDS & set(kwargs):
             return super().update(**kwargs)
         sessions = set(self.order_by().values_list("session_id", flat=True).distinct())
         updated = super().update(**kwargs)
