@@ -99,14 +99,14 @@ def build(args):
         cursor.execute(f"SELECT MIN(id) FROM {user_table} WHERE username LIKE 'bench%%'")
         (first_user,) = cursor.fetchone()
         # Row a * 1000 + b: session a * 100 + b // 10, its (b % 10)-th learner.
-        waits = "(a.n * 100 + b.tens) % 10 = 0 AND b.unit >= 8"
+        waits = "(a.n * 100 + b.tens) %% 10 = 0 AND b.unit >= 8"
         rows = args.registrations
         for a_from in range(0, (rows + 999) // 1000, 50):
             with transaction.atomic():
                 cursor.execute(
                     f"INSERT INTO {registration_table} "
                     "(user_id, session_id, role, status, waiting_order, registered_at, updated_at) "
-                    f"SELECT {first_user} + (a.n * 1000 + b.n) % {users}, {first_session} + a.n * 100 + b.tens, "
+                    f"SELECT {first_user} + (a.n * 1000 + b.n) %% {users}, {first_session} + a.n * 100 + b.tens, "
                     f"'learner', CASE WHEN {waits} THEN 'waiting' ELSE 'confirmed' END, "
                     f"CASE WHEN {waits} THEN b.unit - 7 ELSE NULL END, %s, %s "
                     "FROM bench_numbers a CROSS JOIN bench_numbers b "
