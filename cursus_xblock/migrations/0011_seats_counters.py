@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="session",
-            index=models.Index(fields=["start", "id"], name="cursus_session_start_id"),
+            index=models.Index(fields=["start", "id", "capacity", "seats_taken"], name="cursus_session_catalogue"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -300,8 +300,9 @@ class Session(ScheduledModel):
         ]
         indexes = [
             models.Index(fields=["course", "start"], name="cursus_session_course_start"),
-            # The catalogue's order (start, id), read from the index a page at a time.
-            models.Index(fields=["start", "id"], name="cursus_session_start_id"),
+            # The catalogue's order (start, id) with what ``seats_available`` compares: a page's ids,
+            # however deep, and the count of sessions with seats, read from this index alone.
+            models.Index(fields=["start", "id", "capacity", "seats_taken"], name="cursus_session_catalogue"),
         ]
 
     def __str__(self):
