@@ -54,6 +54,31 @@ def catalogue():
     return listed().order_by("start", "pk")
 
 
+class OfIds:
+    """The sessions of ``ids`` in that order, read a slice at a time (with their course, from ``sessions``)."""
+
+    def __init__(self, ids, sessions):
+        self.ids, self.sessions = ids, sessions
+
+    def count(self):
+        return len(self.ids)
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        ids = self.ids[key]
+        rows = {session.pk: session for session in self.sessions.filter(pk__in=ids).order_by()}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def first_ids(sessions, count):
+    """The ids of the first ``count`` sessions in their order: one query, from an index when one fits."""
+    return list(sessions.select_related(None).values_list("pk", flat=True)[:count])
+
+
 class IdsFirst:
     """An ordered list of sessions to cut into pages: each page's ids first, then those rows.
 
