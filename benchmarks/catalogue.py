@@ -12,7 +12,8 @@ after a warm-up round, one client, through Django's test client:
 - the API session list (20 a page): no filter, and ``?upcoming=true&seats_available=true``, each
   on its first and on its last page;
 - the admin picker's session list (25 a page): no word (upcoming only, the default), no word with
-  « upcoming only » off, and a word.
+  « upcoming only » off, a word most sessions have (page 1 and its last page), and a word only
+  one session has (every row read).
 
 Goal: every request ≤ 300 ms (median of ``--runs``). The build's time is printed too.
 """
@@ -181,6 +182,8 @@ def measure(args):
         "picker, no word, all dates": (site, picker_url, {"upcoming": "0"}),
         "picker, a word ('gestion')": (site, picker_url, {"q": "gestion"}),
         "picker, a word, last page": (site, picker_url, {"q": "gestion", "page": last_picker_page({"q": "gestion"})}),
+        # One session has it: every row read, no page cut early.
+        "picker, a rare word (a code)": (site, picker_url, {"q": f"S{args.sessions // 2:07d}"}),
     }
     times = {name: [] for name in requests}
     for run in range(-1, args.runs):
