@@ -305,3 +305,46 @@ def test_a_deadlock_victim_runs_again():
 
     assert results == [0, 1]
     assert len(attempts) == 3 and sorted(set(attempts)) == [0, 1]  # one of the two ran twice
+
+
+def test_issue14_item6_seat_counters_stay_exact_under_twenty_racing_threads():
+    """Twenty threads registering, unregistering, validating and refusing in three small sessions
+    at once: each session's seats taken and waiting count equal its registrations afterwards."""
+    sessions = [
+        SessionFactory(capacity=3),
+        SessionFactory(capacity=2, validation_required=True),
+        SessionFactory(capacity=None),
+    ]
+    people = UserFactory.create_batch(10)
+
+    def work(i):
+        rng = random.Random(i)
+        for _ in range(5):
+            session = rng.choice(sessions)
+            choice = rng.random()
+            if choice < 0.5:
+                service.register(user=rng.choice(people), sessions=[session.pk], role=Role.LEARNER)
+                continue
+            status = RegistrationStatus.PENDING if choice < 0.7 else RegistrationStatus.CONFIRMED
+            mine = Registration.objects.filter(session=session, status=status).order_by("?").first()
+            if mine is None:
+                continue
+            try:
+                if status == RegistrationStatus.CONFIRMED:
+                    service.unregister(registration=mine)
+                elif choice < 0.6:
+                    service.validate(registration=mine)
+                else:
+                    service.refuse(registration=mine)
+            except service.RegistrationError:
+                pass  # another thread got there first
+
+    race(20, work)
+
+    for session in Session.objects.filter(pk__in=[s.pk for s in sessions]):
+        learners = Registration.objects.filter(session=session, role=Role.LEARNER)
+        taken = learners.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]).count()
+        waiting = learners.filter(status=RegistrationStatus.WAITING).count()
+        assert (session.seats_taken, session.waiting_count) == (taken, waiting), session.code
+        assert session.capacity is None or taken <= session.capacity
+    assert Registration.objects.exclude(status=RegistrationStatus.CANCELLED).exists()

@@ -94,7 +94,7 @@ class SessionListApi(ApiView):
             free = Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity"))
             found = found.filter(free) if data["seats_available"] else found.exclude(free)
         found = sessions.search(found, data.get("search", ""))
-        return self.paginate(found, self.OutputSerializer)
+        return self.paginate(sessions.IdsFirst(found), self.OutputSerializer)
 
 
 class SessionDetailApi(ApiView):

@@ -23,6 +23,7 @@ from .registrations import (
     Registration,
     RegistrationHistory,
     WorkspaceRoleLock,
+    recount_seats,
     value_label,
 )
 from .training import (
@@ -71,6 +72,7 @@ __all__ = [
     "Session",
     "SessionStatus",
     "WorkspaceRoleLock",
+    "recount_seats",
     "default_time_zone",
     "organization_for_workspace",
     "seats_left",

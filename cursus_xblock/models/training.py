@@ -227,6 +227,10 @@ class Course(TimeStampedModel):
         }
 
 
+#: The ``Session`` columns the registrations keep (``models.registrations.count_seat_changes``).
+SEAT_COUNTERS = ("seats_taken", "waiting_count")
+
+
 class SessionQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         return self.filter(start__gt=now or timezone.now())
@@ -292,6 +296,12 @@ class Session(ScheduledModel):
         help_text=_("When full, new learners join a waiting list instead of being refused."),
     )
     status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+    # Kept by the registrations themselves (``models.registrations``), under the session's lock in
+    # the services, so a catalogue filters and sorts on them without counting any registration.
+    seats_taken = models.PositiveIntegerField(
+        _("seats taken"), default=0, editable=False, help_text=_("Learners confirmed or pending validation.")
+    )
+    waiting_count = models.PositiveIntegerField(_("waiting"), default=0, editable=False)
 
     objects = SessionQuerySet.as_manager()
 
@@ -302,13 +312,26 @@ class Session(ScheduledModel):
         constraints = [
             check_constraint(condition=Q(end__gt=F("start")), name="cursus_session_end_after_start"),
         ]
-        indexes = [models.Index(fields=["course", "start"], name="cursus_session_course_start")]
+        indexes = [
+            models.Index(fields=["course", "start"], name="cursus_session_course_start"),
+            # The catalogue's order (start, id) with what ``seats_available`` compares: a page's ids,
+            # however deep, and the count of sessions with seats, read from this index alone.
+            models.Index(fields=["start", "id", "capacity", "seats_taken"], name="cursus_session_catalogue"),
+        ]
 
     def __str__(self):
         return f"{self.name} [{self.code}]"
 
     def save(self, *args, **kwargs):
-        """A course without an organization takes the one of its first session's course run."""
+        """A course without an organization takes the one of its first session's course run.
+
+        Saving an existing session never writes its seat counters: the instance an administrator
+        edits was read before registrations changed them, and only the registrations keep them.
+        """
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in SEAT_COUNTERS
+            ]
         super().save(*args, **kwargs)
         from .organizations import organization_for_workspace
 

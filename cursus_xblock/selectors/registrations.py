@@ -1,7 +1,7 @@
 """A person's registrations as the interfaces list them: a bounded number of queries, whatever the number of rows."""
 
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from ..models import (
@@ -17,7 +17,7 @@ from ..models import (
 from ..permissions import registrations_managed_by
 from ..utils.dates import compact_date_range, date_range
 from .documents import documents_of
-from .sessions import events_of_sessions, seats_taken_of
+from .sessions import events_of_sessions
 
 
 def registrations_annotated(queryset):
@@ -29,7 +29,7 @@ def registrations_annotated(queryset):
         waiting_order__lt=OuterRef("waiting_order"),
     )
     return queryset.annotate(
-        seats_taken=seats_taken_of(OuterRef("session")),
+        seats_taken=F("session__seats_taken"),
         waiting_ahead=Coalesce(Subquery(ahead.values("session").annotate(n=Count("pk")).values("n")[:1]), Value(0)),
     )
 

@@ -1,13 +1,15 @@
 """Whether a session takes people now, and where the next one goes: a seat, the waiting list, nowhere.
 
-Counted under the session's lock when registering (``seat_counts``, ``admission``), and without
-it for display (``has_room``), which registering then decides again.
+Read under the session's lock when registering (``seat_counts``, ``admission``), and without
+it for display (``has_room``), which registering then decides again. Seats taken and people
+waiting are the session's own columns, which the registrations keep
+(``models.registrations.count_seat_changes``): nothing here counts registrations.
 """
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from ..conf import settings
-from ..models import SEAT_STATUSES, Registration, RegistrationStatus, Role, SessionStatus, seats_left
+from ..models import Registration, RegistrationStatus, Role, Session, SessionStatus, seats_left
 from .outcomes import Refusal
 
 
@@ -76,36 +78,37 @@ def waiting_positions_of(registrations):
 
 
 def seat_counts(session):
-    """Seats taken, people waiting and the next waiting-list order, in one query."""
+    """Seats taken, people waiting and the next waiting-list order of a locked session."""
     return seat_counts_of([session])[session.pk]
 
 
-def seat_counts_of(sessions):
-    """{session id: seat counts (see ``seat_counts``)} for many sessions in one grouped query.
+def seat_counts_of(sessions, newcomers=None):
+    """{session id: seat counts (see ``seat_counts``)} for many locked sessions, in at most one query.
 
-    Only the learners holding a seat or waiting are read, from the index on (session, role,
-    status, waiting order), not the session's every registration: a session of 10,000 rows costs
-    about what an empty one does. Waiting-list orders are kept on waiting rows only (a status
-    change clears them), so the last one is the waiting learners'.
+    Seats taken and people waiting come from the session rows as locked. The next waiting-list
+    order is the last one plus one, read (one index lookup per session, in one query) only for
+    sessions with people waiting that ``newcomers`` more learners could fill; orders are kept on
+    waiting rows only (a status change clears them), so the last one is the waiting learners'.
     """
-    counts = {getattr(s, "pk", s): {"taken": 0, "waiting": 0, "next_order": 1} for s in sessions}
-    if not counts:
-        return counts
-    rows = (
-        Registration.objects.filter(
-            session_id__in=counts, role=Role.LEARNER, status__in=[*SEAT_STATUSES, RegistrationStatus.WAITING]
+    counts = {s.pk: {"taken": s.seats_taken, "waiting": s.waiting_count, "next_order": 1} for s in sessions}
+    queued = [
+        s.pk
+        for s in sessions
+        if s.waiting_count and (newcomers is None or s.capacity is None or s.seats_taken + newcomers > s.capacity)
+    ]
+    if queued:
+        last = (
+            Registration.objects.filter(
+                session=OuterRef("pk"),
+                role=Role.LEARNER,
+                status=RegistrationStatus.WAITING,
+                waiting_order__isnull=False,
+            )
+            .order_by("-waiting_order")
+            .values("waiting_order")[:1]
         )
-        .values("session_id", "status")
-        .annotate(number=Count("session_id"), last_order=Max("waiting_order"))
-        .order_by()
-    )
-    for row in rows:
-        session_counts = counts[row["session_id"]]
-        if row["status"] == RegistrationStatus.WAITING:
-            session_counts["waiting"] = row["number"]
-            session_counts["next_order"] = (row["last_order"] or 0) + 1
-        else:
-            session_counts["taken"] += row["number"]
+        for pk, order in Session.objects.filter(pk__in=queued).annotate(last=Subquery(last)).values_list("pk", "last"):
+            counts[pk]["next_order"] = (order or 0) + 1
     return counts
 
 
@@ -137,4 +140,6 @@ def free_seats(session, now):
         return 0
     if session.capacity is None:
         return None
-    return max(session.capacity - seat_counts(session)["taken"], 0)
+    # Read again: this call may have changed the counters since it locked the row.
+    taken = Session.objects.filter(pk=session.pk).values_list("seats_taken", flat=True).get()
+    return max(session.capacity - taken, 0)

@@ -255,6 +255,8 @@ def session_update(*, session, actor=None, **changes):
         raise TypeError(f"session_update() cannot change {sorted(unknown)}")
     stored = lock_sessions([session])[session.pk]
     previous_status = stored.status
+    # The caller's copy may predate registrations made since: the locked row's counters are current.
+    session.seats_taken, session.waiting_count = stored.seats_taken, stored.waiting_count
     for name, value in changes.items():
         setattr(session, name, value)
     if changes:
@@ -325,7 +327,8 @@ def _register_batch(sessions, users, role, actor, reason, now):
         for r in Registration.objects.filter(session__in=sessions, role=role, user__in=[u.pk for u in users])
     }
     refusals = {session.pk: session_refusal(session, now) for session in sessions}
-    counts = seat_counts_of([s for s in sessions if not refusals[s.pk]]) if role == Role.LEARNER else {}
+    open_sessions = [s for s in sessions if not refusals[s.pk]]
+    counts = seat_counts_of(open_sessions, newcomers=len(users)) if role == Role.LEARNER else {}
     positions = waiting_positions_of(
         r for r in existing.values() if r.status == RegistrationStatus.WAITING and r.waiting_order is not None
     )

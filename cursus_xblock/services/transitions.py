@@ -114,6 +114,7 @@ def promote_waiting_list(session, actor, now, *, lock_too=()):
             except WorkspaceRefused as exc:
                 # Rolled back: they keep their place in the queue.
                 registration.status, registration.waiting_order = RegistrationStatus.WAITING, order
+                registration.rolled_back()
                 record_refused_promotion(registration, exc, actor, now)
                 continue
             promoted.append(registration)

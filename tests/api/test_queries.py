@@ -125,3 +125,34 @@ def test_the_registration_lists_do_not_grow_with_the_registrations(people, listi
     assert any(r["status"] == "waiting" and r["position"] for r in body["results"])
     assert any(r["documents"] for r in body["results"]) and all(r["events"] for r in body["results"])
     assert few == many, (few, many)
+
+
+def test_issue14_item6_the_catalogue_counts_no_registration(people):
+    """Seats come from the sessions' own columns: neither the page nor its count reads a registration,
+    so a session of many learners costs what an empty one does, and ``seats_available`` is a filter
+    on the session row."""
+    from cursus_xblock.services import registration as service
+
+    from ..factories import UserFactory
+
+    url = reverse("cursus_xblock:api-session-list")
+    sessions = _sessions(6, 0)
+    for session in sessions[:3]:
+        service.register_users(session=session, users=UserFactory.create_batch(4), role=Role.LEARNER)
+    params = {**PAGE, "upcoming": "true", "seats_available": "true"}
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=people.learner.pk))
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params)
+
+    assert response.status_code == 200, response.content
+    found = {row["code"]: row["seats_taken"] for row in response.json()["results"]}
+    # Capacity 3 in every other session: the ones filled by four learners are left out.
+    full = {s.code for s in sessions[:3] if s.capacity == 3}
+    assert full and not full & set(found)
+    assert {code: taken for code, taken in found.items() if taken} == {
+        s.code: 4 for s in sessions[:3] if s.capacity is None
+    }
+    reading = [q["sql"] for q in captured.captured_queries if "cursus_xblock_registration" in q["sql"]]
+    assert reading == []

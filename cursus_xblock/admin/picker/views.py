@@ -68,13 +68,15 @@ SCRIPT_STRINGS = {
 class BoundedPaginator(Paginator):
     """Django's paginator whose count is one cheap query: no annotation, at most ``limit + 1`` rows."""
 
-    def __init__(self, object_list, per_page, *, count_queryset, limit=COUNT_LIMIT):
+    def __init__(self, object_list, per_page, *, count_queryset=None, limit=COUNT_LIMIT):
         super().__init__(object_list, per_page)
         self.count_queryset = count_queryset
         self.limit = limit
 
     @cached_property
     def _bounded_count(self):
+        if self.count_queryset is None:  # a list read up to the bound already
+            return len(self.object_list)
         return self.count_queryset.order_by().values("pk")[: self.limit + 1].count()
 
     @cached_property
@@ -301,7 +303,11 @@ class Picker:
         # One order, whatever the box says: ticking it only adds or removes rows, it does not
         # turn the list around under the manager's eyes.
         found = found.order_by("start", "pk")
-        paginator = BoundedPaginator(session_selectors.listed(found), PER_PAGE, count_queryset=found, limit=COUNT_LIMIT)
+        # The ids up to the bound, from the (start, id, …) index (one query that also counts), then
+        # the page's rows: sorting the join with the courses first took MariaDB 0.2–0.4 s at 100,000.
+        ids = session_selectors.first_ids(found, COUNT_LIMIT + 1)
+        pages = session_selectors.OfIds(ids, session_selectors.listed(Session.objects.all()))
+        paginator = BoundedPaginator(pages, PER_PAGE, limit=COUNT_LIMIT)
         page = paginator.get_page(params.get("page"))
         sessions = list(page.object_list)
         already = self.already(target, role, [s.pk for s in sessions])
