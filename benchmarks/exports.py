@@ -117,7 +117,8 @@ def run(args):
                 f"Python peak {peak / 1e6:6.1f} MB  resident peak +{figures[label][2] / 1024:6.1f} MiB"
             )
         ratio = figures["large"][1] / figures["small"][1]
-        print(f"  {name} Python peak, large / small: {ratio:5.2f}   goal ≤ {FLAT}: {'met' if ratio <= FLAT else 'NOT met'}")
+        verdict = "met" if ratio <= FLAT else "NOT met"
+        print(f"  {name} Python peak, large / small: {ratio:5.2f}   goal ≤ {FLAT}: {verdict}")
         if rss:
             # Resident growth under a few MiB is allocator noise: measured against 4 MiB at least.
             small_rss, large_rss = (max(figures[k][2], 4096) for k in ("small", "large"))
