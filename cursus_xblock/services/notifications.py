@@ -194,7 +194,7 @@ TRAINER_TRIGGERS = (
 )
 #: What a learner's change was, as a trainer's digest lists it (keyed by the learner's trigger).
 _CHANGES = {
-    NotificationTrigger.REGISTERED: _("registered"),
+    NotificationTrigger.REGISTERED: _("registered (confirmed)"),
     NotificationTrigger.WAITING: _("placed on the waiting list"),
     NotificationTrigger.PENDING: _("registered, awaiting validation"),
     NotificationTrigger.PROMOTED: _("promoted from the waiting list"),
