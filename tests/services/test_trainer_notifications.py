@@ -204,3 +204,39 @@ def test_trainers_messages_are_switched_off_like_the_others(committed, admin_use
     )
     committed(service.register, user=UserFactory(), sessions=[session], role=Role.TRAINER, actor=admin_user)
     assert send() == []
+
+
+@pytest.mark.parametrize(
+    "trigger, language, expected",
+    [
+        (NotificationTrigger.SESSION_ENDED, "fr", "Votre attestation est disponible : https://"),
+        (NotificationTrigger.TRAINER_ASSIGNED, "fr", "Vous avez été affecté comme formateur"),
+        (NotificationTrigger.TRAINER_UNASSIGNED, "en", "You are no longer a trainer of this session."),
+        (NotificationTrigger.TRAINER_LEARNERS, "fr", "- 09:12 Agnès Martin : inscrit (confirmé)"),
+        (NotificationTrigger.TRAINER_ROLL_CALL, "fr", "Apprenants attendus : 11\nÉmargement : https://"),
+    ],
+)
+def test_each_new_triggers_default_text_previews_in_english_and_french(trigger, language, expected):
+    subject, text, html = notifications.preview(notifications.template_for(trigger, language))
+    assert subject and "{{" not in subject
+    assert expected in text and "<p>" in html
+
+
+def test_a_trainers_digest_is_in_their_language(committed, admin_user, settings):
+    settings.LANGUAGE_CODE = "fr"
+    session = SessionFactory(name="Gestes et postures", capacity=5)
+    trainer = UserFactory()
+    committed(service.register, user=trainer, sessions=[session], role=Role.TRAINER, actor=admin_user)
+    committed(
+        service.register,
+        user=UserFactory(first_name="Agnès", last_name="Martin"),
+        sessions=[session],
+        role=Role.LEARNER,
+        actor=admin_user,
+    )
+    send()
+    _day, _start, next_day = notifications.digest_day(session, timezone.now())
+    (message,) = to(send_at(next_day + MINUTE), trainer)
+    assert message.subject == "Apprenants de Gestes et postures : 1 changements"
+    assert "Agnès Martin : inscrit (confirmé)" in message.body
+    assert "Apprenants confirmés à présent : 1." in message.body
