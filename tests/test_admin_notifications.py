@@ -152,3 +152,17 @@ def test_per_user_page_shows_what_was_sent_and_when(admin_client, django_capture
     link = reverse("admin:cursus_xblock_notification_changelist") + f"?user__id__exact={learner.pk}"
     assert admin_client.get(link).status_code == 200
     assert row.sent_at is not None
+
+
+def test_a_courses_copy_address_is_set_on_its_page_and_checked(admin_client):
+    session = SessionFactory()
+    course = session.course
+    url = reverse("admin:cursus_xblock_course_change", args=[course.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="notification_copy_to"' in page
+    data = {"code": course.code, "title": course.title, "description": "", "notification_copy_to": "not an address"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    course.refresh_from_db()
+    assert course.notification_copy_to == ""

@@ -103,6 +103,7 @@ class CourseAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
             },
         ),
         (_("Attendance"), {"fields": ("certificate_min_attendance",)}),
+        (_("Automatic notifications"), {"fields": ("notification_copy_to",)}),
     )
 
     def get_queryset(self, request):

@@ -42,6 +42,7 @@ class NotificationAdmin(OrganizationScopedAdminMixin, ReadOnlyAdminMixin, admin.
         "next_attempt_at",
         "language",
         "recipient",
+        "copied_to",
         "subject",
         "error",
         "created_at",

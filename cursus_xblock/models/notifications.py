@@ -32,6 +32,11 @@ class NotificationTrigger(models.TextChoices):
     REMINDER_SESSION = "reminder_session", _("Reminder before the session")
     REMINDER_EVENT = "reminder_event", _("Reminder before an event")
     REGISTERED_MANY = "registered_many", _("Registered in several sessions at once")
+    SESSION_ENDED = "session_ended", _("After the session (certificate available)")
+    TRAINER_ASSIGNED = "trainer_assigned", _("Trainer assigned to a session")
+    TRAINER_UNASSIGNED = "trainer_unassigned", _("Trainer unassigned from a session")
+    TRAINER_LEARNERS = "trainer_learners", _("Learner list changed (daily digest to the trainers)")
+    TRAINER_ROLL_CALL = "trainer_roll_call", _("Roll-call reminder to the trainers, the day before each event")
 
 
 class NotificationStatus(models.TextChoices):
@@ -76,6 +81,8 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, default=timezone.now)
     language = models.CharField(_("language"), max_length=16, blank=True)
     recipient = models.CharField(_("sent to"), max_length=254, blank=True)
+    #: The course's copy address the message went to as Cc, in the same send (so never twice).
+    copied_to = models.CharField(_("copy to"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created on"), default=timezone.now, db_index=True)

@@ -188,6 +188,14 @@ class Course(TimeStampedModel):
             "(CURSUS_CERTIFICATE_MIN_ATTENDANCE)."
         ),
     )
+    notification_copy_to = models.EmailField(
+        _("copy of the learners' messages to"),
+        blank=True,
+        help_text=_(
+            "Each automatic message to a learner of this course is also sent, as a copy (Cc), to this address. "
+            "Empty: no copy."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

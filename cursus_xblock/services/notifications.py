@@ -41,6 +41,7 @@ from ..models import (
     ACTIVE_STATUSES,
     DocumentKind,
     Event,
+    EventRegistration,
     HistoryAction,
     IssuedDocument,
     Notification,
@@ -49,6 +50,7 @@ from ..models import (
     NotificationTemplate,
     NotificationTrigger,
     Registration,
+    RegistrationHistory,
     RegistrationStatus,
     Role,
     Session,
@@ -146,10 +148,66 @@ DEFAULTS = {
         _("Your registrations: {{ registrations|length }} sessions"),
         _("Your registrations have been recorded:"),
     ),
+    NotificationTrigger.SESSION_ENDED: (
+        _("Session ended: {{ session.name }}"),
+        _(
+            "Your session has ended. Thank you for taking part."
+            "{% if certificate.url %} Your certificate is available: {{ certificate.url }}"
+            "{% elif session.url %} You will find the course here: {{ session.url }}{% endif %}"
+        ),
+    ),
+    NotificationTrigger.TRAINER_ASSIGNED: (
+        _("You train in: {{ session.name }}"),
+        _("You have been assigned as a trainer to this session."),
+    ),
+    NotificationTrigger.TRAINER_UNASSIGNED: (
+        _("You no longer train in: {{ session.name }}"),
+        _("You are no longer a trainer of this session."),
+    ),
+    NotificationTrigger.TRAINER_LEARNERS: (
+        _("Learners of {{ session.name }}: {{ changes|length }} changes"),
+        _(
+            "The list of learners of a session you train in changed on {{ day }}:\n"
+            "{% for change in changes %}- {{ change.time }} {{ change.person }}: {{ change.what }}\n{% endfor %}"
+            "Confirmed learners now: {{ learners.confirmed }}."
+        ),
+    ),
+    NotificationTrigger.TRAINER_ROLL_CALL: (
+        _("Tomorrow: {{ event.name }}, {{ event.start.datetime }}"),
+        _(
+            "An event of a session you train in takes place tomorrow.\n"
+            "Event: {{ event.name }}\n"
+            "From {{ event.start.datetime }} to {{ event.end.datetime }}"
+            "{% if event.place %}\nPlace: {{ event.place }}{% endif %}\n"
+            "Learners expected: {{ learners.expected }}"
+            "{% if roll_call.url %}\nRoll call: {{ roll_call.url }}{% endif %}"
+        ),
+    ),
 }
 
-#: The details paragraph of the triggers whose message is not about one session.
+#: The triggers whose messages go to the session's trainers, not to a learner (and get no copy).
+TRAINER_TRIGGERS = (
+    NotificationTrigger.TRAINER_ASSIGNED,
+    NotificationTrigger.TRAINER_UNASSIGNED,
+    NotificationTrigger.TRAINER_LEARNERS,
+    NotificationTrigger.TRAINER_ROLL_CALL,
+)
+#: What a learner's change was, as a trainer's digest lists it (keyed by the learner's trigger).
+_CHANGES = {
+    NotificationTrigger.REGISTERED: _("registered (confirmed)"),
+    NotificationTrigger.WAITING: _("placed on the waiting list"),
+    NotificationTrigger.PENDING: _("registered, awaiting validation"),
+    NotificationTrigger.PROMOTED: _("promoted from the waiting list"),
+    NotificationTrigger.VALIDATED: _("registration validated"),
+    NotificationTrigger.REFUSED: _("registration refused"),
+    NotificationTrigger.UNREGISTERED: _("unregistered"),
+    NotificationTrigger.UNREGISTERED_SELF: _("unregistered themself"),
+}
+
+#: The details paragraph of the triggers whose message is not about one session (or says them itself).
 _DETAILS_OF = {
+    NotificationTrigger.TRAINER_LEARNERS: _DETAILS,
+    NotificationTrigger.TRAINER_ROLL_CALL: _("Session: {{ session.name }} ({{ course.title }})"),
     NotificationTrigger.REGISTERED_MANY: _(
         "{% for item in registrations %}- {{ item.session.name }} ({{ item.course.title }}), "
         "from {{ item.session.start.datetime }} to {{ item.session.end.datetime }}"
@@ -226,19 +284,30 @@ def queue_recorded(entries):
     and waiting for that registration row, and the server aborted one of the two.) ``history.record``
     calls it; the caller holds the sessions' locks. One query for the switches, one insert.
     """
-    wanted = []
+    wanted, learner_changes = [], []
     for item in entries:
         registration = item.registration
         if not getattr(item, "notify", True) or item.event_registration is not None or item.reason == RETIRED_REASON:
             continue
-        if registration.role != Role.LEARNER:
-            continue
-        trigger = trigger_of(registration=registration, action=item.action, new_value=item.new_value, actor=item.actor)
+        if registration.role == Role.TRAINER:
+            trigger = trainer_trigger_of(action=item.action, new_value=item.new_value)
+        else:
+            trigger = trigger_of(
+                registration=registration, action=item.action, new_value=item.new_value, actor=item.actor
+            )
+            if trigger is not None:
+                learner_changes.append(item)
         if trigger is not None:
             wanted.append((trigger, item))
-    _with_sessions([item.registration for _trigger, item in wanted])
-    enabled = enabled_of((trigger, item.registration.session) for trigger, item in wanted)
+    _with_sessions([item.registration for item in learner_changes] + [item.registration for _t, item in wanted])
+    digests = [(NotificationTrigger.TRAINER_LEARNERS, item.registration.session) for item in learner_changes]
+    enabled = enabled_of([(trigger, item.registration.session) for trigger, item in wanted] + digests)
     wanted = [(t, item) for t, item in wanted if (str(t), item.registration.session_id) in enabled]
+    learner_changes = [
+        item
+        for item in learner_changes
+        if (str(NotificationTrigger.TRAINER_LEARNERS), item.registration.session_id) in enabled
+    ]
     unknown = [
         item.registration
         for trigger, item in wanted
@@ -252,9 +321,68 @@ def queue_recorded(entries):
         if trigger == NotificationTrigger.WAITING:
             data["position"] = getattr(item, "position", None) or positions.get(registration.pk)
         version = item.created_at or registration.updated_at
+        if trigger in TRAINER_TRIGGERS:
+            data = {}
         rows.append(_row(registration.user_id, trigger, registration.session, registration, version, data))
     rows = one_per_person(rows)
-    _insert(rows)
+    _insert(rows + _digest_rows(learner_changes))
+    return rows
+
+
+def trainer_trigger_of(*, action, new_value):
+    """The trigger a change of a trainer's registration is: assigned (confirmed) or unassigned."""
+    if action in (HistoryAction.REGISTERED, HistoryAction.VALIDATED) and new_value == RegistrationStatus.CONFIRMED:
+        return NotificationTrigger.TRAINER_ASSIGNED
+    if action == HistoryAction.CANCELLED:
+        return NotificationTrigger.TRAINER_UNASSIGNED
+    return None
+
+
+def digest_day(session, when):
+    """(the day, in the session's time zone, of a change made ``when``; the start of that day; of the next)."""
+    tz = session.tzinfo
+    day = when.astimezone(tz).date()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return day, start, datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+
+
+def _digest_rows(changes):
+    """One « learner list changed » row per (trainer, session, day) the learners' changes fall on.
+
+    The row says only that the day had changes; it is due when the day is over, and its text is
+    made then from that day's history. So every change of the day is in the one message, without
+    updating a row per change (a row already sent cannot take more) nor keeping a copy of the
+    history: the insert of the day's first change makes the row, the others find it there.
+    """
+    if not changes:
+        return []
+    days = {}
+    for item in changes:
+        session = item.registration.session
+        day, _start, next_day = digest_day(session, item.created_at or timezone.now())
+        days[(session.pk, day)] = (session, next_day)
+    trainers = Registration.objects.filter(
+        session__in={session_id for session_id, _day in days},
+        role=Role.TRAINER,
+        status=RegistrationStatus.CONFIRMED,
+    ).only("pk", "user_id", "session_id")
+    by_session = {}
+    for trainer in trainers:
+        by_session.setdefault(trainer.session_id, []).append(trainer)
+    rows = []
+    for (session_id, day), (session, next_day) in days.items():
+        for trainer in by_session.get(session_id, ()):
+            row = _row(
+                trainer.user_id,
+                NotificationTrigger.TRAINER_LEARNERS,
+                session,
+                trainer,
+                day.isoformat(),
+                {"day": day.isoformat()},
+                object_key=f"session:{session_id}",
+            )
+            row.next_attempt_at = next_day
+            rows.append(row)
     return rows
 
 
@@ -386,6 +514,7 @@ def queue_rows(rows):
 
 
 def _publish_queued(keys):
+    """Hand the workers the rows due now; a later one (a trainers' digest) is the command's."""
     from .documents.batches import celery_enabled
 
     if not celery_enabled():
@@ -393,9 +522,9 @@ def _publish_queued(keys):
     match = Q()
     for user_id, trigger, object_key, version in keys:
         match |= Q(user_id=user_id, trigger=trigger, object_key=object_key, version=version)
-    for notification_id in Notification.objects.filter(match, status=NotificationStatus.PENDING).values_list(
-        "pk", flat=True
-    ):
+    for notification_id in Notification.objects.filter(
+        match, status=NotificationStatus.PENDING, next_attempt_at__lte=timezone.now()
+    ).values_list("pk", flat=True):
         publish(notification_id)
 
 
@@ -470,7 +599,7 @@ def deliver(notification_id, *, now=None):
     language = person_language(user)
     try:
         message = build_message(row, language)
-        message.send()
+        message.send()  # the copy is a Cc of the same message: sent with it, never on its own
     except Exception as exc:
         log.exception("Notification %s could not be sent", row.pk)
         retry_at = now + retry_delay(row.attempts) if row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS else None
@@ -481,6 +610,7 @@ def deliver(notification_id, *, now=None):
         sent_at=timezone.now(),
         language=language,
         recipient=user.email,
+        copied_to=", ".join(message.cc)[:254],
         subject=message.subject[:255],
         error="",
         next_attempt_at=None,
@@ -496,9 +626,21 @@ def _finish(row, status, **fields):
 
 
 def can_receive(user):
-    """Never an inactive or retired account (Open edX retires by replacing the address)."""
+    """Never an inactive or retired account.
+
+    Open edX retires an account by replacing its address with
+    ``{RETIRED_EMAIL_PREFIX}<hash>@{RETIRED_EMAIL_DOMAIN}`` (``retired__user_…@retired.invalid``)
+    and making its password unusable; the account may stay active, so the address is what tells.
+    """
     retired_prefix = getattr(django_settings, "RETIRED_EMAIL_PREFIX", "retired__user_")
-    return bool(user.is_active and user.email and not user.email.startswith(retired_prefix))
+    retired_domain = getattr(django_settings, "RETIRED_EMAIL_DOMAIN", "retired.invalid")
+    email = (user.email or "").lower()
+    return bool(
+        user.is_active
+        and email
+        and not email.startswith(retired_prefix)
+        and not email.endswith("@" + retired_domain.lower())
+    )
 
 
 def person_language(user):
@@ -561,7 +703,93 @@ def message_context(row, language, event=None):
             context["event"] = build_context(registration=row.registration, language=language, event=event)["event"]
     if "items" in data:
         context["registrations"] = registrations_context(data["items"], language)
+    session = row.session
+    context["session"]["url"] = get_backend().workspace_url(session.workspace_key) if session.workspace_key else ""
+    if row.trigger == NotificationTrigger.SESSION_ENDED:
+        context["certificate"] = {"url": _certificate_url(row.registration)}
+    if row.trigger in (NotificationTrigger.TRAINER_LEARNERS, NotificationTrigger.TRAINER_ROLL_CALL):
+        context["learners"] = _learner_counts(session, data.get("event"))
+    if row.trigger == NotificationTrigger.TRAINER_ROLL_CALL:
+        context["roll_call"] = {"url": _roll_call_url(session)}
+    if row.trigger == NotificationTrigger.TRAINER_LEARNERS:
+        context["day"], context["changes"] = _day_changes(session, data.get("day"), language)
     return context
+
+
+def _certificate_url(registration):
+    """The verification page of the learner's latest session certificate, or '' if none was issued."""
+    from .documents import verification_url
+
+    code = (
+        IssuedDocument.objects.filter(registration=registration, kind=DocumentKind.SESSION_CERTIFICATE)
+        .order_by("-issued_at", "-pk")
+        .values_list("verification_code", flat=True)
+        .first()
+    )
+    return verification_url(code) if code else ""
+
+
+def _roll_call_url(session):
+    """The session's attendance grid in the admin, which its trainers may fill in."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .documents import site_url
+
+    try:
+        return site_url() + reverse("admin:cursus_xblock_session_attendance", args=[session.pk])
+    except NoReverseMatch:  # a host without our admin
+        return ""
+
+
+def _learner_counts(session, event_id=None):
+    """The session's confirmed learners; those of the event (``expected``) when there is one."""
+    confirmed = Registration.objects.filter(
+        session=session, role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
+    ).count()
+    expected = confirmed
+    if event_id:
+        expected = EventRegistration.objects.filter(
+            event_id=event_id,
+            status=RegistrationStatus.CONFIRMED,
+            registration__status=RegistrationStatus.CONFIRMED,
+            registration__role=Role.LEARNER,
+        ).count()
+    return {"confirmed": confirmed, "expected": expected}
+
+
+def _day_changes(session, day, language):
+    """(the day, as the session shows dates; what happened to its learners that day, in order), from the history."""
+    day = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    _day, start, end = digest_day(session, datetime.datetime.combine(day, datetime.time(12), tzinfo=session.tzinfo))
+    entries = (
+        RegistrationHistory.objects.filter(
+            registration__session=session,
+            registration__role=Role.LEARNER,
+            event_registration__isnull=True,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .exclude(reason=RETIRED_REASON)
+        .select_related("registration__user", "actor")
+        .order_by("created_at", "pk")
+    )
+    changes = []
+    with translation.override(language):
+        for entry in entries:
+            trigger = trigger_of(
+                registration=entry.registration, action=entry.action, new_value=entry.new_value, actor=entry.actor
+            )
+            if trigger not in _CHANGES:
+                continue
+            user = entry.registration.user
+            changes.append(
+                {
+                    "time": moment(entry.created_at, session.tzinfo, language)["time"],
+                    "person": user.get_full_name() or user.username,
+                    "what": str(_CHANGES[trigger]),
+                }
+            )
+        return moment(start, session.tzinfo, language)["date"], changes
 
 
 def registrations_context(items, language):
@@ -613,6 +841,17 @@ def preview(template):
     with translation.override(language):
         context = sample_context(DocumentKind.EVENT_INVITATION, language)
         context.update(waiting={"position": 3}, reason="", registration={"pending": False})
+        context["session"]["url"] = "https://lms.example.org/courses/course-v1:Org+Course+Run/about"
+        context.update(
+            certificate={"url": context["verification"]["url"]},
+            learners={"confirmed": 12, "expected": 11},
+            roll_call={"url": "https://lms.example.org/admin/cursus_xblock/session/1/attendance/"},
+            day=context["session"]["start"]["date"],
+            changes=[
+                {"time": "09:12", "person": "Agnès Martin", "what": str(_CHANGES[NotificationTrigger.REGISTERED])},
+                {"time": "11:40", "person": "Paul Durand", "what": str(_CHANGES[NotificationTrigger.UNREGISTERED])},
+            ],
+        )
         context["registrations"] = [
             {
                 "session": context["session"],
@@ -630,8 +869,13 @@ def build_message(row, language):
     event = _changed_event(row)
     with translation.override(language):
         subject, text, html = render(template_for(row.trigger, language), message_context(row, language, event))
+    copy_to = "" if row.trigger in TRAINER_TRIGGERS else row.session.course.notification_copy_to
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=django_settings.DEFAULT_FROM_EMAIL, to=[row.user.email]
+        subject=subject,
+        body=text,
+        from_email=django_settings.DEFAULT_FROM_EMAIL,
+        to=[row.user.email],
+        cc=[copy_to] if copy_to and copy_to.lower() != row.user.email.lower() else [],
     )
     if html:
         message.attach_alternative(html, "text/html")

@@ -33,11 +33,25 @@ from ..models import (
 from . import notifications
 
 REMINDERS = (NotificationTrigger.REMINDER_SESSION, NotificationTrigger.REMINDER_EVENT)
+#: The unsent messages ``drop_outdated`` checks: the reminders, and what the command or a day's end sends.
+CHECKED = (
+    *REMINDERS,
+    NotificationTrigger.TRAINER_ROLL_CALL,
+    NotificationTrigger.SESSION_ENDED,
+    NotificationTrigger.TRAINER_LEARNERS,
+)
+#: The trainers' roll-call reminder goes this long before each event: the day before.
+ROLL_CALL_LEAD = datetime.timedelta(days=1)
+#: « Session ended » goes this long after the end; a session that ended more than ``ENDED_WINDOW``
+#: before that gets none (the first run after an upgrade does not write to every past learner).
+ENDED_DELAY = datetime.timedelta(days=1)
+ENDED_WINDOW = datetime.timedelta(days=7)
 
 MOVED = _("Not sent: the date changed; a reminder for the new date replaces it.")
 CANCELLED = _("Not sent: the session was cancelled.")
 NOT_REGISTERED = _("Not sent: the registration is no longer confirmed.")
 STARTED = _("Not sent: it had already started.")
+CANCELLED_EVENT = _("Not sent: the event was removed.")
 
 
 def queue_due(*, now=None):
@@ -45,7 +59,7 @@ def queue_due(*, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         drop_outdated(now=now)
-        rows = _session_reminders(now) + _event_reminders(now)
+        rows = _session_reminders(now) + _event_reminders(now) + _roll_call_reminders(now) + _sessions_ended(now)
         notifications.queue_rows(rows)
     return len(rows)
 
@@ -139,11 +153,82 @@ def _event_reminders(now):
     return rows
 
 
+def _roll_call_reminders(now):
+    """The day before each event, one message to each confirmed trainer of its session."""
+    trigger = NotificationTrigger.TRAINER_ROLL_CALL
+    events = list(
+        Event.objects.filter(start__gt=now, start__lte=now + ROLL_CALL_LEAD)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
+    )
+    sessions = _enabled(trigger, list({event.session_id: event.session for event in events}.values()))
+    if not sessions:
+        return []
+    already = _already(trigger, sessions)
+    trainers = {}
+    for registration in Registration.objects.filter(
+        session__in=list(sessions), role=Role.TRAINER, status=RegistrationStatus.CONFIRMED
+    ):
+        trainers.setdefault(registration.session_id, []).append(registration)
+    rows = []
+    for event in events:
+        for registration in trainers.get(event.session_id, ()) if event.session_id in sessions else ():
+            key, version = f"event:{event.pk}", event.start.isoformat()
+            if (key, version) not in already:
+                rows.append(
+                    Notification(
+                        user_id=registration.user_id,
+                        trigger=trigger,
+                        object_key=key,
+                        version=version,
+                        session=event.session,
+                        registration=registration,
+                        data={"event": event.pk},
+                        next_attempt_at=now,
+                    )
+                )
+    return rows
+
+
+def _sessions_ended(now):
+    """The day after a session ends (not cancelled), one message to each of its confirmed learners."""
+    trigger = NotificationTrigger.SESSION_ENDED
+    sessions = _enabled(
+        trigger,
+        Session.objects.filter(end__lte=now - ENDED_DELAY, end__gt=now - ENDED_DELAY - ENDED_WINDOW).exclude(
+            status=SessionStatus.CANCELLED
+        ),
+    )
+    if not sessions:
+        return []
+    already = _already(trigger, sessions)
+    rows = []
+    for registration in Registration.objects.filter(
+        session__in=list(sessions), role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
+    ):
+        session = sessions[registration.session_id]
+        key, version = f"registration:{registration.pk}", f"ended:{session.end.isoformat()}"
+        if (key, version) not in already:
+            rows.append(
+                Notification(
+                    user_id=registration.user_id,
+                    trigger=trigger,
+                    object_key=key,
+                    version=version,
+                    session=session,
+                    registration=registration,
+                    data={},
+                    next_attempt_at=now,
+                )
+            )
+    return rows
+
+
 def drop_outdated(*, now=None, ids=None):
     """Mark "not sent" the unsent reminders (of ``ids``, else all) that no longer hold; how many."""
     now = now or timezone.now()
     rows = Notification.objects.filter(
-        trigger__in=REMINDERS, status__in=(NotificationStatus.PENDING, NotificationStatus.FAILED)
+        trigger__in=CHECKED, status__in=(NotificationStatus.PENDING, NotificationStatus.FAILED)
     ).select_related("session", "registration")
     if ids is not None:
         rows = rows.filter(pk__in=ids)
@@ -168,8 +253,17 @@ def _outdated(row, events, event_registrations, now):
         return CANCELLED
     if row.registration is None or row.registration.status != RegistrationStatus.CONFIRMED:
         return NOT_REGISTERED
+    if row.trigger == NotificationTrigger.TRAINER_LEARNERS:
+        return None  # the day's changes, told once the day is over
+    if row.trigger == NotificationTrigger.SESSION_ENDED:
+        return MOVED if row.version != f"ended:{row.session.end.isoformat()}" else None
     start = row.session.start
-    if row.trigger == NotificationTrigger.REMINDER_EVENT:
+    if row.trigger == NotificationTrigger.TRAINER_ROLL_CALL:
+        event = events.get(row.data.get("event"))
+        if event is None:
+            return CANCELLED_EVENT
+        start = event.start
+    elif row.trigger == NotificationTrigger.REMINDER_EVENT:
         event = events.get(row.data.get("event"))
         event_registration = event_registrations.get(row.data.get("event_registration"))
         if event is None or event_registration is None or event_registration.status != RegistrationStatus.CONFIRMED:

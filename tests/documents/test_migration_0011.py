@@ -1,10 +1,13 @@
 """Migration 0011 (issue 16 item 3): issued documents get their session from their registration."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
-from ..factories import SessionFactory, UserFactory
+from ..factories import UserFactory
 
 BEFORE = [("cursus_xblock", "0010_notifications")]
 AFTER = [("cursus_xblock", "0011_sheets_document_kinds")]
@@ -15,7 +18,12 @@ def test_issue16_item3_migration_0011_gives_each_issued_document_its_session():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    session = SessionFactory()
+    # The models as they were at 0010 (the factories make today's, with columns added since).
+    course = old.get_model("cursus_xblock", "Course").objects.create(code="MIG0011", title="Migration")
+    start = timezone.now() + datetime.timedelta(days=10)
+    session = old.get_model("cursus_xblock", "Session").objects.create(
+        course=course, code="MIG0011-S", name="Migration", start=start, end=start + datetime.timedelta(days=1)
+    )
     Registration = old.get_model("cursus_xblock", "Registration")
     registration = Registration.objects.create(
         session_id=session.pk, user_id=UserFactory().pk, role="learner", status="confirmed"

@@ -14,6 +14,10 @@ edx-platform module (file)                                  double
 (``openedx/core/djangoapps/content/course_overviews/models.py``)
 ``openedx.core.djangoapps.user_api.accounts.signals``       ``accounts_signals``
 (``openedx/core/djangoapps/user_api/accounts/signals.py``)
+``openedx.core.djangoapps.user_api.preferences.api``        ``user_preferences``
+(``openedx/core/djangoapps/user_api/preferences/api.py``)
+``openedx.core.djangoapps.lang_pref``                       ``lang_pref``
+(``openedx/core/djangoapps/lang_pref/__init__.py``)
 ==========================================================  =======================================
 
 Enrollments and course access roles are rows of real tables (``student_courseenrollment``,
@@ -31,13 +35,15 @@ import sys
 import types
 from importlib.machinery import ModuleSpec
 
-from . import accounts_signals, course_overviews, recording, student_models, student_roles
+from . import accounts_signals, course_overviews, lang_pref, recording, student_models, student_roles, user_preferences
 
 MODULES = {
     "common.djangoapps.student.models": student_models,
     "common.djangoapps.student.roles": student_roles,
     "openedx.core.djangoapps.content.course_overviews.models": course_overviews,
     "openedx.core.djangoapps.user_api.accounts.signals": accounts_signals,
+    "openedx.core.djangoapps.user_api.preferences.api": user_preferences,
+    "openedx.core.djangoapps.lang_pref": lang_pref,
 }
 
 #: Every call made into the double from outside it, in order (see ``recording``).
@@ -84,4 +90,5 @@ def reset():
 
     recording.CALLS.clear()
     course_overviews.COURSES.clear()
+    user_preferences.PREFERENCES.clear()
     RequestCache.clear_all_namespaces()
