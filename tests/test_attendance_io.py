@@ -227,12 +227,14 @@ def test_export_csv_and_xlsx_read_back_with_the_statuses(world, language):
         text = b"".join(csv_chunks(header, rows)).decode("utf-8")
         header, rows = exports.attendance_rows(world["session"])
         sheet = load_workbook(xlsx_file(header, rows)).active
+        unknown_words = str(Attendance.UNKNOWN.label)  # Django's own catalogue may win: « Inconnu »
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    table[0][0] = table[0][0].replace("’", "'")  # « nom d’utilisateur » in Django 5.2's catalogue
     cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
     ids = [world["events"][key].pk for key in ("accueil", "atelier1", "atelier2", "bilan")]
     french = language == "fr"
     assert table[0] == [
-        "nom d’utilisateur" if french else "username",  # Django's own catalogue
+        "nom d'utilisateur" if french else "username",
         "adresse e-mail" if french else "e-mail",
         "personne" if french else "person",
         f"Accueil — 2025-03-10 09:00 [{ids[0]}]",
@@ -243,7 +245,7 @@ def test_export_csv_and_xlsx_read_back_with_the_statuses(world, language):
         "Taux d’assiduité" if french else "Attendance rate",
     ]
     present, unknown = (
-        ("Présent·e [present]", "Inconnu [unknown]") if french else ("Present [present]", "Unknown [unknown]")
+        ("Présent·e [present]", f"{unknown_words} [unknown]") if french else ("Present [present]", "Unknown [unknown]")
     )
     assert table[1] == ["anne", "anne@example.org", "Anne Aubé", present, unknown, table[1][5], unknown, "3.0", "25"]
     assert table[1][5] == (
@@ -253,7 +255,7 @@ def test_export_csv_and_xlsx_read_back_with_the_statuses(world, language):
     assert table[3][4] == (
         "Absence justifiée [absent_justified]" if french else "Absent (justified) [absent_justified]"
     )
-    assert [str(v) for v in cells[0]] == table[0]
+    assert [str(cells[0][0]).replace("’", "'"), *map(str, cells[0][1:])] == table[0]
     assert cells[1][:5] == ["anne", "anne@example.org", "Anne Aubé", present, unknown]
     assert cells[1][7:] == [3.0, 25]  # 3 h present out of the 12 h of her four séances
     assert cells[2][7:] == [0, 0]  # bruno: absent at the welcome, nothing else recorded
@@ -290,7 +292,12 @@ def test_a_file_that_is_no_attendance_is_refused_clearly(world):
 def test_commands_export_and_import(world, tmp_path):
     target = tmp_path / "grid.csv"
     call_command("cursus_export", "attendance", "--session", "ATT-1", "--language", "fr", "--output", str(target))
-    assert target.read_text(encoding="utf-8-sig").splitlines()[0].startswith("nom d’utilisateur;adresse e-mail")
+    assert (
+        target.read_text(encoding="utf-8-sig")
+        .splitlines()[0]
+        .replace("’", "'")
+        .startswith("nom d'utilisateur;adresse e-mail")
+    )
     with pytest.raises(CommandError, match="per session"):
         call_command("cursus_export", "attendance", "--course", "C-ATT")
 
