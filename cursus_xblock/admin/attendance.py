@@ -6,6 +6,7 @@ Open to the session's training managers and to its confirmed trainers who may us
 ``services.attendance``; the whole POST is one transaction, so a refused cell changes nothing.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -21,8 +22,11 @@ from .. import permissions
 from ..models import Attendance, Session
 from ..selectors.attendance import attendance_grid
 from ..services import attendance as attendance_service
+from ..services.imports import attendance as attendance_imports
 from ..services.outcomes import RegistrationError
 from ..utils.dates import after_colon, date_range, interpolate
+from .exports import attendance_response
+from .imports import SALT, ImportMixin
 
 NOT_RECORDED = _("Nothing was recorded: %(problem)s")
 UNKNOWN_CELLS = _("these rows are not in this session's grid: %(ids)s.")
@@ -34,10 +38,25 @@ def attendance_urls(model_admin):
     wrap = model_admin.admin_site.admin_view
     return [
         path(
+            "<path:object_id>/attendance/export/<str:fmt>/",
+            wrap(require_http_methods(["GET"])(views.export)),
+            name="cursus_xblock_session_attendance_export",
+        ),
+        path(
+            "<path:object_id>/attendance/import/",
+            wrap(require_http_methods(["GET", "POST"])(views.import_page)),
+            name="cursus_xblock_session_attendance_import",
+        ),
+        path(
+            "<path:object_id>/attendance/import/report/",
+            wrap(require_http_methods(["POST"])(views.import_report)),
+            name="cursus_xblock_session_attendance_import_report",
+        ),
+        path(
             "<path:object_id>/attendance/",
             wrap(require_http_methods(["GET", "POST"])(views.page)),
             name="cursus_xblock_session_attendance",
-        )
+        ),
     ]
 
 
@@ -56,6 +75,19 @@ class AttendanceGridView:
         if permissions.is_training_manager(request.user):
             raise Http404(_("This session does not exist."))
         raise PermissionDenied
+
+    def export(self, request, object_id, fmt):
+        """The grid as CSV or XLSX (a download: changes nothing)."""
+        session = self._session(request, object_id)
+        if fmt not in ("csv", "xlsx"):
+            raise Http404(_("Unknown export format."))
+        return attendance_response([session], fmt)
+
+    def import_page(self, request, object_id):
+        return AttendanceImport(self.model_admin, self._session(request, object_id)).import_view(request)
+
+    def import_report(self, request, object_id):
+        return AttendanceImport(self.model_admin, self._session(request, object_id)).import_report_view(request)
 
     def page(self, request, object_id):
         session = self._session(request, object_id)
@@ -80,6 +112,9 @@ class AttendanceGridView:
             "change_url": reverse("admin:cursus_xblock_session_change", args=[session.pk]) if manager else None,
             "changelist_url": reverse("admin:cursus_xblock_session_changelist") if manager else None,
             "cell_prefix": CELL_PREFIX,
+            "export_csv_url": reverse("admin:cursus_xblock_session_attendance_export", args=[session.pk, "csv"]),
+            "export_xlsx_url": reverse("admin:cursus_xblock_session_attendance_export", args=[session.pk, "xlsx"]),
+            "import_url": reverse("admin:cursus_xblock_session_attendance_import", args=[session.pk]),
         }
         return TemplateResponse(request, "cursus_xblock/admin/attendance.html", context)
 
@@ -152,3 +187,66 @@ def _table(grid, session):
         ]
         table.append({"row": row, "person": person, "cells": cells})
     return table
+
+
+class AttendanceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or Windows-1252, separated by ; or ,) or XLSX. Either the grid as the export writes it "
+            "(one row per learner, one column per séance; an empty cell leaves the attendance as it is), or one "
+            "row per mark with the columns: username or e-mail, séance (its id, or its name and a date column), "
+            "status (present, excused, absent, unknown — présent, absent justifié, absent non justifié, inconnu). "
+            "The first row names the columns, in French or English."
+        ),
+    )
+
+
+class AttendanceImport(ImportMixin):
+    """The import page of one session's attendance, reached from its grid.
+
+    The grid's view has checked who is asking (the session's training managers and trainers);
+    the signed rows are bound to the session through the salt, so a dry run of one session
+    cannot be applied to another.
+    """
+
+    service = attendance_imports
+    upload_form = AttendanceUploadForm
+    template_name = "cursus_xblock/admin/attendance_import.html"
+
+    def __init__(self, model_admin, session):
+        self.model_admin, self.session = model_admin, session
+        self.admin_site, self.model, self.opts = model_admin.admin_site, model_admin.model, model_admin.opts
+        self.salt = f"{SALT}.attendance.{session.pk}"
+        self.import_title = interpolate(_("Import the attendance of %(session)s"), session=session)
+
+    def _check_import_permission(self, request):
+        if not permissions.takes_attendance(request.user, self.session):
+            raise PermissionDenied
+
+    def has_view_permission(self, request, obj=None):
+        return self.model_admin.has_view_permission(request, obj)
+
+    def row_values(self, row):
+        return row.values()
+
+    def row_of(self, values):
+        return attendance_imports.AttendanceCell(*values)
+
+    def empty_plan(self, rows):
+        return attendance_imports.AttendancePlan(rows=rows)
+
+    def import_options(self, request):
+        return {"session": self.session}
+
+    def import_report_url(self):
+        return reverse("admin:cursus_xblock_session_attendance_import_report", args=[self.session.pk])
+
+    def import_extra_context(self, request):
+        manager = permissions.manages(request.user, self.session)
+        return {
+            "session": self.session,
+            "grid_url": reverse("admin:cursus_xblock_session_attendance", args=[self.session.pk]),
+            "change_url": reverse("admin:cursus_xblock_session_change", args=[self.session.pk]) if manager else None,
+            "changelist_url": reverse("admin:cursus_xblock_session_changelist") if manager else None,
+        }

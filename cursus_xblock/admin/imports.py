@@ -73,6 +73,17 @@ class ImportMixin:
     def empty_plan(self, rows):
         return imports.ImportPlan(rows=rows)
 
+    def import_options(self, request):
+        """Keyword arguments the service's ``plan`` and ``apply`` need besides the rows (the attendance
+        import: its session)."""
+        return {}
+
+    def import_report_url(self):
+        return reverse("admin:%s_%s_import_report" % (self.opts.app_label, self.opts.model_name))
+
+    def import_extra_context(self, request):
+        return {}
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
@@ -113,7 +124,8 @@ class ImportMixin:
                 "title": self.import_title,
                 "opts": self.model._meta,
                 "has_view_permission": self.has_view_permission(request),
-                "report_url": reverse("admin:%s_%s_import_report" % (self.opts.app_label, self.opts.model_name)),
+                "report_url": self.import_report_url(),
+                **self.import_extra_context(request),
             },
         )
 
@@ -126,7 +138,7 @@ class ImportMixin:
             rows = self.service.parse(upload.read(), upload.name)
         except self.service.ImportFileError as exc:
             return {"error": exc.message}
-        result = self.service.plan(rows, actor=request.user)
+        result = self.service.plan(rows, actor=request.user, **self.import_options(request))
         raw = [self.row_values(r) for r in rows]
         token = signing.dumps({"user": request.user.pk, "rows": raw}, salt=self.salt, compress=True)
         return {"result": result, "token": token, "file_name": upload.name}
@@ -141,7 +153,9 @@ class ImportMixin:
         rows = [self.row_of(values) for values in data["rows"]]
         allow_errors = request.POST.get("allow_errors") == "on"
         try:
-            result = self.service.apply(rows, actor=request.user, allow_errors=allow_errors)
+            result = self.service.apply(
+                rows, actor=request.user, allow_errors=allow_errors, **self.import_options(request)
+            )
         except self.service.ImportHasErrors as exc:
             # ``apply`` planned the rows before refusing: show that report again, with the choice.
             return {"error": str(exc), "result": self.empty_plan(rows), "token": request.POST["token"]}

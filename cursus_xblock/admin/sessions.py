@@ -25,7 +25,7 @@ from ..services import registration as registration_service
 from ..services import schedule as schedule_service
 from ..utils.dates import date_range
 from .attendance import attendance_urls
-from .exports import export_roster_csv, export_roster_xlsx
+from .exports import export_attendance_csv, export_attendance_xlsx, export_roster_csv, export_roster_xlsx
 from .imports import ImportSessionsMixin
 from .scoping import OrganizationScopedAdminMixin, ScopedInlineMixin
 from .timezones import EventAdminForm, EventForm, LabelledInlineFormSet, SessionForm, SessionTimeZoneMixin
@@ -91,6 +91,8 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
         "sign_in_sheets_filled",
         export_roster_csv,
         export_roster_xlsx,
+        export_attendance_csv,
+        export_attendance_xlsx,
     )
     fieldsets = (
         (None, {"fields": ("course", "code", "name", "description", "status")}),

@@ -1,4 +1,5 @@
-"""What the exports list: registrations, a session's roster with its waiting list in order, issued documents.
+"""What the exports list: registrations, a session's roster with its waiting list in order, issued documents,
+a session's attendance grid.
 
 Each function takes a queryset the caller has already narrowed (the admin's filters and selection,
 the viewer's organizations, a command's options) and returns ``(header, rows)``: the header a tuple
@@ -8,11 +9,13 @@ writers (``utils.spreadsheets``) format them for CSV or XLSX.
 """
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..documents.registry import kind_label
-from ..models import ACTIVE_STATUSES, IssuedDocument, Registration, RegistrationStatus, Role
+from ..models import ACTIVE_STATUSES, Attendance, IssuedDocument, Registration, RegistrationStatus, Role
 from ..services.documents.records import verification_url
+from .attendance import attendance_grid
 
 CHUNK = 2000
 
@@ -159,3 +162,53 @@ def document_rows(queryset=None):
             yield (kind_label(kind), code, holder, session_code, issued_at, verification_url(code))
 
     return DOCUMENT_HEADER, rows()
+
+
+def event_heading(event, tz):
+    """A séance's column name in an attendance grid: its name, its local start and its id.
+
+    The id (in brackets) lets the import find the séance again even if it was renamed; a file written
+    by hand may give the name and the date only (``services.imports.attendance`` reads both).
+    """
+    start = timezone.localtime(event.start, tz)
+    return f"{event.name} — {start:%Y-%m-%d %H:%M} [{event.pk}]"
+
+
+def status_cell(value, labels):
+    """The status in words of the active language, then its machine value: « Présent·e [present] »."""
+    return f"{labels[value]} [{value}]"
+
+
+def attendance_rows(session, now=None):
+    """A session's attendance grid: one row per confirmed learner, one column per séance.
+
+    The grid is read by ``selectors.attendance`` in three queries and held whole (a session has
+    hundreds of learners, not millions); words are translated now, in the caller's language, since
+    a streamed response is written after the view has returned. A cell is empty where the learner
+    is not registered in the séance.
+    """
+    grid = attendance_grid(session, now=now)
+    tz = session.tzinfo
+    labels = {value: str(label) for value, label in Attendance.choices}
+    header = (
+        str(_("username")),
+        str(_("e-mail")),
+        str(_("person")),
+        *(event_heading(column.event, tz) for column in grid.columns),
+        str(_("Hours attended")),
+        str(_("Attendance rate")),
+    )
+
+    def rows():
+        for row in grid.rows:
+            user = row.user
+            yield (
+                user.get_username(),
+                user.email,
+                _name(user.first_name, user.last_name, user.get_username()),
+                *("" if cell is None else status_cell(cell.attendance, labels) for cell in row.cells),
+                row.hours_attended,
+                "" if row.rate is None else row.rate,
+            )
+
+    return header, rows()

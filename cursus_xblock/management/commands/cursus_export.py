@@ -1,4 +1,5 @@
-"""Export registrations, session rosters (with waiting lists) or issued documents as CSV or XLSX."""
+"""Export registrations, session rosters (with waiting lists), issued documents or a session's attendance grid
+as CSV or XLSX."""
 
 import datetime
 import shutil
@@ -6,7 +7,7 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ... import permissions
 from ...models import IssuedDocument, Registration, RegistrationStatus, Session
@@ -22,10 +23,13 @@ def _day(text):
 
 
 class Command(BaseCommand):
-    help = "Export registrations, rosters (with waiting lists in order) or issued documents (CSV or XLSX)."
+    help = (
+        "Export registrations, rosters (with waiting lists in order), issued documents or the attendance grid of "
+        "one session (--session) as CSV or XLSX."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["registrations", "roster", "documents"])
+        parser.add_argument("what", choices=["registrations", "roster", "documents", "attendance"])
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", "-o", help="File to write (default: standard output, CSV only).")
         parser.add_argument("--actor", help="Only what this training manager manages (their organizations).")
@@ -34,11 +38,16 @@ class Command(BaseCommand):
         parser.add_argument("--status", choices=[s.value for s in RegistrationStatus], help="Registration status.")
         parser.add_argument("--start-from", type=_day, help="Sessions starting on or after this day (YYYY-MM-DD).")
         parser.add_argument("--start-until", type=_day, help="Sessions starting on or before this day (YYYY-MM-DD).")
+        parser.add_argument("--language", help="Language of the column names and statuses (en, fr).")
 
-    def handle(self, *args, what, format, output, actor, **filters):
+    def handle(self, *args, what, format, output, actor, language, **filters):
         if format == "xlsx" and not output:
             raise CommandError("XLSX needs --output FILE.")
-        header, rows = self._rows(what, self._actor(actor), filters)
+        with translation.override(language or translation.get_language()):
+            header, rows = self._rows(what, self._actor(actor), filters)
+            self._write(what, format, output, header, rows)
+
+    def _write(self, what, format, output, header, rows):
         if format == "xlsx":
             with xlsx_file(header, rows, title=what) as workbook, open(output, "wb") as target:
                 shutil.copyfileobj(workbook, target)
@@ -66,7 +75,7 @@ class Command(BaseCommand):
         return user
 
     def _rows(self, what, actor, filters):
-        prefix = {"registrations": "session__", "roster": "", "documents": "session__"}[what]
+        prefix = {"registrations": "session__", "roster": "", "documents": "session__", "attendance": ""}[what]
         lookups = {}
         if filters["course"]:
             lookups[f"{prefix}course__code"] = filters["course"]
@@ -83,6 +92,8 @@ class Command(BaseCommand):
             if actor is not None:
                 queryset = permissions.registrations_managed_by(actor, queryset)
             return exports.registration_rows(queryset)
+        if what == "attendance":
+            return self._attendance(actor, lookups)
         if what == "roster":
             queryset = Session.objects.filter(**lookups)
             if actor is not None:
@@ -92,6 +103,16 @@ class Command(BaseCommand):
         if actor is not None:
             queryset = permissions.documents_managed_by(actor, queryset)
         return exports.document_rows(queryset)
+
+    def _attendance(self, actor, lookups):
+        """One session's grid: its séances are its columns, so the filters must name one session."""
+        queryset = Session.objects.filter(**lookups)
+        if actor is not None:
+            queryset = permissions.sessions_managed_by(actor, queryset)
+        sessions = list(queryset[:2])
+        if len(sessions) != 1:
+            raise CommandError("The attendance export is per session: name one with --session CODE.")
+        return exports.attendance_rows(sessions[0])
 
 
 def _start_of(day):

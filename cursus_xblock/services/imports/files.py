@@ -50,8 +50,12 @@ class ImportHasErrors(Exception):
 
 
 def normal(text):
-    """A column name or a word as compared: lower case, without accents, ``_`` as a space."""
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    """A column name or a word as compared: lower case, without accents, ``_`` as a space, ’ as '.
+
+    The typographic apostrophe matters: Django's French catalogue names the username column
+    « nom d’utilisateur », so a French export comes back with it.
+    """
+    text = unicodedata.normalize("NFKD", str(text or "").replace("’", "'")).encode("ascii", "ignore").decode()
     return " ".join(text.replace("_", " ").lower().split())
 
 
