@@ -1,8 +1,10 @@
 """What the import commands share: a dry run unless ``--apply``, an actor who limits the import to
-the organizations they manage, the per-row report on standard output, errors as ``CommandError``."""
+what they manage, the per-row report on standard output in the language asked for, errors as
+``CommandError``."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from .. import permissions
 
@@ -22,17 +24,33 @@ class ImportCommand(BaseCommand):
             "--allow-errors", action="store_true", help="Apply the valid rows of a file that has errors."
         )
         parser.add_argument("--actor", help=self.actor_help)
+        parser.add_argument("--language", help="Language of the report (en, fr); default: the site's.")
 
-    def handle(self, *args, file, apply, allow_errors, actor, **options):
-        actor = self.manager(actor) if actor else None
+    def scope(self, **options):
+        """Keyword arguments ``plan`` and ``apply`` take besides the rows (an attendance import's session)."""
+        return {}
+
+    def refusal(self, actor, **scope):
+        """Why ``actor`` may not make this import, or None."""
+        if not permissions.is_training_manager(actor):
+            return f"{actor.get_username()} is not a training manager."
+        return None
+
+    def handle(self, *args, file, apply, allow_errors, actor, language, **options):
+        with translation.override(language or translation.get_language()):
+            scope = self.scope(**options)
+            actor = self.actor(actor, scope) if actor else None
+            self.run(file, apply=apply, allow_errors=allow_errors, actor=actor, scope=scope)
+
+    def run(self, file, *, apply, allow_errors, actor, scope):
         imports = self.imports
         try:
             with open(file, "rb") as handle:
                 rows = imports.parse(handle.read(), file)
             if apply:
-                result = imports.apply(rows, actor=actor, allow_errors=allow_errors)
+                result = imports.apply(rows, actor=actor, allow_errors=allow_errors, **scope)
             else:
-                result = imports.plan(rows, actor=actor)
+                result = imports.plan(rows, actor=actor, **scope)
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         except (imports.ImportFileError, imports.ImportHasErrors) as exc:
@@ -43,12 +61,13 @@ class ImportCommand(BaseCommand):
         if not apply:
             self.stdout.write("Dry run: nothing was written.")
 
-    def manager(self, username):
+    def actor(self, username, scope):
         User = get_user_model()
         try:
             actor = User._default_manager.get(username=username)
         except User.DoesNotExist as exc:
             raise CommandError(f"No user {username}.") from exc
-        if not permissions.is_training_manager(actor):
-            raise CommandError(f"{actor.get_username()} is not a training manager.")
+        refusal = self.refusal(actor, **scope)
+        if refusal:
+            raise CommandError(refusal)
         return actor
