@@ -7,6 +7,8 @@ alone; it is an image named by its title whose text alternative is the table pri
 (``js=[]``).
 """
 
+import math
+
 import pygal
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -34,11 +36,21 @@ LABEL_LENGTH = 40
 NO_DATA = _("No data")
 
 
-def bar_chart(title, labels, values, *, horizontal=True, unit="", table_id="", chart_id=""):
-    """An accessible SVG bar chart (safe HTML): ``labels`` and their ``values`` (None: no bar)."""
+def _whole_steps(values):
+    """Axis marks 0, 1, 2 … for counts (pygal would mark 0.1, 0.2 … under a maximum of 1)."""
+    top = max((v for v in values if v is not None), default=0)
+    step = max(1, math.ceil(top / 10))
+    return list(range(0, int(top) + step + 1, step))
+
+
+def bar_chart(title, labels, values, *, horizontal=True, unit="", table_id="", chart_id="", whole=False):
+    """An accessible SVG bar chart (safe HTML): ``labels`` and their ``values`` (None: no bar).
+
+    ``whole``: the values are counts, marked on the axis in whole numbers.
+    """
     labels, values = list(labels)[:MAX_BARS], list(values)[:MAX_BARS]
     chart_class = pygal.HorizontalBar if horizontal else pygal.Bar
-    height = max(160, 70 + 30 * len(labels)) if horizontal else 360
+    height = max(140, 70 + 34 * len(labels)) if horizontal else 340
     chart = chart_class(
         style=STYLE,
         js=[],
@@ -58,6 +70,8 @@ def bar_chart(title, labels, values, *, horizontal=True, unit="", table_id="", c
     )
     # pygal draws a horizontal chart's first label at the bottom: reversed, the chart reads like the table.
     chart.x_labels = [str(label) for label in (reversed(labels) if horizontal else labels)]
+    if whole:
+        chart.y_labels = _whole_steps(values)
     chart.add(str(title), list(reversed(values)) if horizontal else values)
     svg = chart.render(is_unicode=True)
     attributes = format_html(

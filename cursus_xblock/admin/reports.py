@@ -89,6 +89,7 @@ class Figure:
     unit: str = ""
     horizontal: bool = True
     help: str = ""
+    whole: bool = False  # counts: whole numbers on the axis
     shown_header: list | None = None  # when the page joins columns the export keeps apart
 
 
@@ -272,6 +273,7 @@ class Report:
         raw = [[person_name(r.user), r.user.get_username(), r.unjustified, r.hours_missed] for r in rows]
         return Figure(
             key="no_shows",
+            whole=True,
             title=_("No-shows"),
             header=[_("Learner"), _("Username"), _("Séances missed"), _("Hours missed")],
             rows=raw,
@@ -290,6 +292,7 @@ class Report:
         ]
         return Figure(
             key="cancellations",
+            whole=True,
             title=_("Cancellations per month"),
             header=[_("Month"), _("Learners"), _("Trainers"), _("Total")],
             rows=raw,
@@ -308,6 +311,7 @@ class Report:
         counts = self._certificates
         return Figure(
             key="certificates_month",
+            whole=True,
             title=_("Certificates issued per month"),
             header=[_("Month"), _("Certificates")],
             rows=[[_month_code(m), n] for m, n in zip(counts.months, counts.totals, strict=True)],
@@ -321,6 +325,7 @@ class Report:
         rows = [(label, sum(months)) for label, months in self._certificates.rows]
         return Figure(
             key="certificates_course",
+            whole=True,
             title=_("Certificates issued per course"),
             header=[_("Course"), _("Certificates")],
             rows=[list(row) for row in rows],
@@ -411,6 +416,7 @@ class TrainingReportAdmin(admin.ModelAdmin):
                             unit=figure.unit,
                             table_id=table_id,
                             chart_id=figure.key,
+                            whole=figure.whole,
                         )
                         if figure.rows
                         else None,
