@@ -49,6 +49,7 @@ setup(
         # CourseEnrollmentStarted and PipelineStep: the optional self-enrollment filter step.
         "openedx-filters>=1.0",  # [2.1.0]
         "openpyxl>=3.1",  # not pinned by the LMS: reading and writing XLSX imports and exports
+        "pygal>=3.0",  # not in the LMS: the reports' charts as SVG (Kozea's, like WeasyPrint; pure Python)
         "segno>=1.5",  # not in the LMS
         # [not pinned by the LMS, but its tinycss2 1.4.0 allows WeasyPrint 66 and 67 only (68+ need
         # tinycss2 1.5)]. 66.0 passes the URL-fetcher tests: documents/render.py never lets

@@ -1,6 +1,6 @@
 """Django admin for the training data. Registrations change only through the services."""
 
-from . import batches, courses, documents, history, notifications, people, registrations, sessions  # noqa: F401  (register the ModelAdmins)
+from . import batches, courses, documents, history, notifications, people, registrations, reports, sessions  # noqa: F401  (register the ModelAdmins)
 from .users import hook_user_admin
 
 # When this module is imported after the host's admin modules (the usual case), compose at once;

@@ -451,3 +451,16 @@ class Event(ScheduledModel):
     @property
     def effective_place(self):
         return self.place or self.session.place
+
+
+class TrainingReport(Session):
+    """The admin index's « Reports » entry (no table of its own): figures read across sessions.
+
+    No permissions of its own: the rule book decides (every training manager, on what they manage).
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
