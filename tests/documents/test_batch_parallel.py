@@ -36,15 +36,25 @@ def pdf_text(content):
 
 @pytest.fixture
 def concurrency(monkeypatch):
-    """The most PDFs the worker processes were making at the same moment (the real workers, counted)."""
+    """The most PDFs the worker processes were making at the same moment (the real workers, counted).
+
+    The first render waits (5 s at most) for a second to start beside it, so that a machine too busy
+    to overlap two short renders does not hide that the batch can: one-at-a-time code never starts
+    the second while the first is out, and the count stays 1.
+    """
     state = {"now": 0, "most": 0}
     lock = threading.Lock()
+    second_started = threading.Event()
     real_render = pdf_worker._Worker.render
 
     def counted(self, html, css, options, timeout):
         with lock:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
+            if state["now"] >= 2:
+                second_started.set()
+        if not second_started.wait(timeout=5):
+            second_started.set()  # waited once: the others go straight on
         try:
             return real_render(self, html, css, options, timeout)
         finally:
