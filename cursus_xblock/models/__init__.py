@@ -1,5 +1,6 @@
 """The data model: training (courses, sessions, events, registrations, history) and documents."""
 
+from .checkin import CheckInWindow, Signature, SignatureRole
 from .documents import (
     BatchStatus,
     DocumentBatch,
@@ -42,9 +43,12 @@ from .training import (
 )
 
 __all__ = [
+    "Signature",
+    "SignatureRole",
     "ACTIVE_STATUSES",
     "SEAT_STATUSES",
     "Attendance",
+    "CheckInWindow",
     "BatchStatus",
     "Course",
     "DocumentBatch",
