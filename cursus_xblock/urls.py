@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from .web import views
+from .web import checkin, views
 
 app_name = "cursus_xblock"
 
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("verify/<str:code>/", views.verify, name="verify"),
+    path("checkin/<int:pk>/", checkin.checkin, name="checkin"),
     path("api/v1/", include("cursus_xblock.api.urls")),
 ]

@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 (
                     "role",
                     models.CharField(
-                        choices=[("learner", "Learner"), ("trainer", "Trainer")], max_length=16, verbose_name="as"
+                        choices=[("learner", "Learner"), ("trainer", "Trainer")], max_length=16, verbose_name="signed as"
                     ),
                 ),
                 ("image", models.BinaryField(blank=True, null=True, verbose_name="signature image (PNG)")),

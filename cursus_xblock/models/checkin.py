@@ -82,7 +82,7 @@ class Signature(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
     )
-    role = models.CharField(_("as"), max_length=16, choices=SignatureRole.choices)
+    role = models.CharField(_("signed as"), max_length=16, choices=SignatureRole.choices)
     event_registration = models.ForeignKey(
         EventRegistration,
         on_delete=models.PROTECT,

@@ -272,3 +272,13 @@ def countersign(*, event, actor, image=None, typed_name="", now=None):
             )
     except IntegrityError:
         raise RegistrationError(ALREADY_COUNTERSIGNED, code="already_signed") from None
+
+
+def checkin_url(event, code=""):
+    """The short address learners open (the QR code's), carrying the current code when given."""
+    from django.urls import reverse
+
+    from .documents.records import site_url
+
+    url = site_url() + reverse("cursus_xblock:checkin", args=[event.pk])
+    return f"{url}?code={code}" if code else url

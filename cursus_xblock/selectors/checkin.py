@@ -1,0 +1,60 @@
+"""Self check-in as the XBlock and the check-in page show it: windows and signatures of many séances at once.
+
+Two queries whatever the number of séances listed, so a trainer's page of sessions stays cheap.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from ..models import CheckInWindow, EventRegistration, RegistrationStatus, Role, Signature, SignatureRole
+
+
+@dataclass
+class SeanceCheckIn:
+    window: object = None  # the CheckInWindow, or None
+    open: bool = False
+    learners: dict = field(default_factory=dict)  # event registration id: the learner's Signature
+    trainers: dict = field(default_factory=dict)  # user id: the countersignature
+
+    @property
+    def to_validate(self):
+        return sum(1 for signature in self.learners.values() if signature.to_validate)
+
+
+def seance_checkins(event_ids, now=None):
+    """Each séance's window and signatures (without the images), by event id."""
+    now = now or timezone.now()
+    states = {pk: SeanceCheckIn() for pk in event_ids}
+    if not states:
+        return states
+    for window in CheckInWindow.objects.filter(event_id__in=list(states)):
+        states[window.event_id].window, states[window.event_id].open = window, window.is_open(now)
+    for signature in Signature.objects.filter(event_id__in=list(states)).defer("image"):
+        state = states[signature.event_id]
+        if signature.role == SignatureRole.LEARNER:
+            state.learners[signature.event_registration_id] = signature
+        else:
+            state.trainers[signature.user_id] = signature
+    return states
+
+
+def learner_checkin(event, user):
+    """The person's confirmed learner row of the séance (or None) and their signature there (or None)."""
+    row = (
+        EventRegistration.objects.filter(
+            event=event,
+            registration__user=user,
+            registration__role=Role.LEARNER,
+            registration__status=RegistrationStatus.CONFIRMED,
+            status=RegistrationStatus.CONFIRMED,
+        )
+        .select_related("event__session")
+        .first()
+    )
+    signature = (
+        Signature.objects.filter(event=event, user=user, role=SignatureRole.LEARNER).defer("image").first()
+        if row
+        else None
+    )
+    return row, signature
