@@ -42,7 +42,7 @@ def draw(page, canvas):
     page.mouse.up()
 
 
-def test_issue16_item2_a_learner_checks_in_on_a_phone_and_the_trainer_validates(page, new_page, shot, workbench, held):
+def test_issue16_item2_a_learner_checks_in_on_a_phone_and_the_trainer_validates(page, new_page, shot, workbench, held):  # noqa: F811
     first, second = held.learners
     sign_in(page, held.trainer, next_url=scenario_url())
     roll = page.locator(f'.cursus-roll[data-event="{held.past.pk}"]')
