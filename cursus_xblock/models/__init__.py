@@ -1,6 +1,6 @@
 """The data model: training (courses, sessions, events, registrations, history) and documents."""
 
-from .checkin import CheckInWindow, Signature, SignatureRole
+from .checkin import AbsenceEvidence, CheckInWindow, Signature, SignatureRole
 from .documents import (
     BatchStatus,
     DocumentBatch,
@@ -43,6 +43,7 @@ from .training import (
 )
 
 __all__ = [
+    "AbsenceEvidence",
     "Signature",
     "SignatureRole",
     "ACTIVE_STATUSES",

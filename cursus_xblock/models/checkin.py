@@ -118,3 +118,52 @@ class Signature(models.Model):
     @property
     def to_validate(self):
         return self.role == SignatureRole.LEARNER and self.validated_at is None
+
+
+def evidence_path(evidence, filename):
+    """A random name: the learner's file name stays in the row, never in a URL or on disk."""
+    import secrets
+
+    return f"cursus/evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{evidence.extension}"
+
+
+class AbsenceEvidence(models.Model):
+    """A file justifying an absence (a medical certificate, a convocation): PDF, PNG or JPEG, ≤ 5 MB.
+
+    Attached by the learner or by whoever takes the session's attendance; served only to them.
+
+    .. pii: A document a learner gave to justify an absence (may hold health information).
+    .. pii_types: other
+    .. pii_retirement: retained
+    """
+
+    event_registration = models.ForeignKey(
+        EventRegistration, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("event registration")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    name = models.CharField(_("file name"), max_length=255)
+    media_type = models.CharField(_("media type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attached by"),
+    )
+    uploaded_at = models.DateTimeField(_("attached on"), default=timezone.now)
+
+    EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("absence justification")
+        verbose_name_plural = _("absence justifications")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def extension(self):
+        return self.EXTENSIONS.get(self.media_type, "")

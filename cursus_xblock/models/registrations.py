@@ -179,6 +179,7 @@ class HistoryAction(models.TextChoices):
     CANCELLED = "cancelled", _("Unregistered")
     ATTENDANCE = "attendance", _("Attendance recorded")
     CHECKED_IN = "checked_in", _("Checked in (signed)")
+    EVIDENCE = "evidence", _("Justification attached")
     NOT_PROMOTED = "not_promoted", _("Not promoted: refused by the workspace")
 
 
@@ -188,6 +189,7 @@ def value_label(value):
         **dict(Attendance.choices),
         **dict(RegistrationStatus.choices),
         "checked_in": _("Checked in — to be validated"),
+        "evidence": _("Justification attached"),
     }
     return labels.get(value, value) if value else "—"
 

@@ -1,13 +1,23 @@
-"""Self check-in as the XBlock and the check-in page show it: windows and signatures of many séances at once.
+"""Self check-in as the XBlock and the check-in page show it: windows, signatures and justifications of many
+séances at once.
 
-Two queries whatever the number of séances listed, so a trainer's page of sessions stays cheap.
+Three queries whatever the number of séances listed, so a trainer's page of sessions stays cheap.
 """
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
-from ..models import CheckInWindow, EventRegistration, RegistrationStatus, Role, Signature, SignatureRole
+from ..models import (
+    AbsenceEvidence,
+    CheckInWindow,
+    EventRegistration,
+    RegistrationStatus,
+    Role,
+    Signature,
+    SignatureRole,
+)
 
 
 @dataclass
@@ -16,6 +26,7 @@ class SeanceCheckIn:
     open: bool = False
     learners: dict = field(default_factory=dict)  # event registration id: the learner's Signature
     trainers: dict = field(default_factory=dict)  # user id: the countersignature
+    evidence: dict = field(default_factory=dict)  # event registration id: number of justifications
 
     @property
     def to_validate(self):
@@ -36,6 +47,14 @@ def seance_checkins(event_ids, now=None):
             state.learners[signature.event_registration_id] = signature
         else:
             state.trainers[signature.user_id] = signature
+    counts = (
+        AbsenceEvidence.objects.filter(event_registration__event_id__in=list(states))
+        .values_list("event_registration__event_id", "event_registration_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for event_id, row_id, count in counts:
+        states[event_id].evidence[row_id] = count
     return states
 
 

@@ -138,9 +138,15 @@ class CheckInMixin:
         if learner.status != RegistrationStatus.CONFIRMED or mine.status != RegistrationStatus.CONFIRMED:
             return None
         signature = state.learners.get(mine.pk)
-        if signature is None and not state.open:
+        justify = evidence_url(mine) if item["event"].start <= timezone.now() and mine.attendance != "present" else ""
+        if signature is None and not state.open and not justify:
             return None
-        return {"open": state.open and signature is None, "signed": self._signed_label(signature, tz)}
+        return {
+            "open": state.open and signature is None,
+            "signed": self._signed_label(signature, tz),
+            "evidence_url": justify,
+            "evidence": state.evidence.get(mine.pk, 0),
+        }
 
     def _signed_label(self, signature, tz):
         if signature is None:
@@ -149,6 +155,12 @@ class CheckInMixin:
         if signature.to_validate:
             return self.gettext(_("Signed at {time} — present, to be validated")).format(time=time)
         return self.gettext(_("Signed at {time}")).format(time=time)
+
+
+def evidence_url(event_registration):
+    from django.urls import reverse
+
+    return reverse("cursus_xblock:evidence", args=[event_registration.pk])
 
 
 def checkin_window_reached(event, now):

@@ -14,7 +14,7 @@ from ..services import attendance as attendance_service
 from ..services.outcomes import RegistrationError
 from ..utils.dates import elide, long_date_range
 from . import handlers
-from .checkin import checkin_window_reached
+from .checkin import checkin_window_reached, evidence_url
 from .handlers import _
 
 
@@ -51,6 +51,8 @@ class RollCallMixin:
                         "state": cell.attendance,
                         "label": elide(label, {"person": person}).format(person=person, event=column.event.name),
                         "signed": self._signed_label(state.learners.get(cell.pk), tz),
+                        "evidence": state.evidence.get(cell.pk, 0),
+                        "evidence_url": evidence_url(cell),
                     }
                 )
             rolls.append(

@@ -104,3 +104,25 @@ def test_issue16_item2_a_learner_checks_in_on_a_phone_and_the_trainer_validates(
     )
     assert states == {first.pk: Attendance.PRESENT, second.pk: Attendance.PRESENT}
     assert not Signature.objects.filter(event=held.past, validated_at__isnull=True).exists()
+
+
+def test_issue16_item2_a_learner_attaches_a_justification_on_a_phone(new_page, shot, held, settings, tmp_path):
+    from django.urls import reverse
+
+    from cursus_xblock.models import AbsenceEvidence
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    learner = held.learners[0]
+    cell = EventRegistration.objects.get(event=held.past, registration__user=learner)
+    phone = new_page(viewport=PHONE, has_touch=True, is_mobile=True)
+    sign_in(phone, learner, next_url=reverse("cursus_xblock:evidence", args=[cell.pk]))
+    expect(phone.get_by_role("heading", name="Justify an absence")).to_be_visible()
+    assert_no_serious_violations(phone, "justification page")
+    phone.get_by_label(re.compile("PDF, PNG or JPEG")).set_input_files(
+        {"name": "convocation.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%%EOF\n"}
+    )
+    phone.get_by_role("button", name="Attach").click()
+    expect(phone.get_by_role("link", name="convocation.pdf")).to_be_visible()
+    shot(phone, "phone-justification-attached")
+    assert_no_serious_violations(phone, "justification page, attached")
+    assert AbsenceEvidence.objects.get().uploaded_by == learner

@@ -248,3 +248,18 @@ def test_the_check_in_page_in_french(client, held):
     answer = client.get(reverse("cursus_xblock:checkin", args=[held.past.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     text = answer.content.decode()
     assert "Émargement" in text and "Code de la séance" in text
+
+
+def test_justification_links_for_the_learner_and_for_the_trainer_of_an_absence(held):
+    from cursus_xblock.services import attendance
+
+    cell = held.cell(held.learners[0], held.past)
+    url = reverse("cursus_xblock:evidence", args=[cell.pk])
+    assert f'href="{url}">Justify an absence' in page(held.learners[0])
+    assert url not in page(held.trainer)  # nothing recorded yet: no absence to justify
+
+    attendance.attendance_mark(event_registration=cell, state=Attendance.ABSENT_UNJUSTIFIED, actor=held.trainer)
+
+    assert f'href="{url}">Attach a justification for {held.learners[0].get_full_name()}' in page(held.trainer)
+    attendance.attendance_mark(event_registration=cell, state=Attendance.PRESENT, actor=held.trainer)
+    assert url not in page(held.learners[0])
