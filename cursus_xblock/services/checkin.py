@@ -282,3 +282,12 @@ def checkin_url(event, code=""):
 
     url = site_url() + reverse("cursus_xblock:checkin", args=[event.pk])
     return f"{url}?code={code}" if code else url
+
+
+def code_panel(window, now=None):
+    """What the trainer's screen shows of an open window: the code, the short URL and its QR code."""
+    from ..documents.render import qr_code_data_uri
+
+    code, expires = checkin_code(window, now)
+    url = checkin_url(window.event, code)
+    return {"code": code, "url": url, "qr": qr_code_data_uri(url), "expires": expires.isoformat()}

@@ -9,7 +9,6 @@ from django.utils import timezone
 from xblock.exceptions import JsonHandlerError
 
 from .. import permissions
-from ..documents.render import qr_code_data_uri
 from ..models import RegistrationStatus
 from ..selectors.attendance import roll_event
 from ..services import checkin as service
@@ -18,13 +17,6 @@ from . import handlers
 from .handlers import _
 
 BAD_INPUT = {"bad_signature", "empty_signature", "no_signature", "bad_typed_name", "bad_window"}
-
-
-def code_panel(window, now=None):
-    """What the trainer's screen shows of an open window: the code, the short URL and its QR code."""
-    code, expires = service.checkin_code(window, now)
-    url = service.checkin_url(window.event, code)
-    return {"code": code, "url": url, "qr": qr_code_data_uri(url), "expires": expires.isoformat()}
 
 
 class CheckInMixin:
@@ -72,7 +64,7 @@ class CheckInMixin:
         window = service.current_window(event)
         if window is None:
             raise JsonHandlerError(409, str(service.NOT_OPEN))
-        return code_panel(window)
+        return service.code_panel(window)
 
     @handlers.signed_in_json
     def check_in(self, data, viewer):
@@ -123,7 +115,7 @@ class CheckInMixin:
             "open": state.open,
             "can_open": not state.open and earliest <= now < latest,
             "until": timezone.localtime(state.window.closes_at, tz).strftime("%H:%M") if state.open else "",
-            "panel": code_panel(state.window, now) if state.open else None,
+            "panel": service.code_panel(state.window, now) if state.open else None,
             "to_validate": state.to_validate,
             "countersigned": timezone.localtime(mine.signed_at, tz).strftime("%H:%M") if mine else "",
             "can_countersign": mine is None and event.start <= now,
