@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from rest_framework.exceptions import Throttled
 
 from ..models import Event
 from ..selectors.checkin import learner_checkin
 from ..services import checkin as service
 from ..services.outcomes import RegistrationError
+from .throttling import CheckInThrottle
 
 
 @login_required
@@ -27,7 +29,10 @@ def checkin(request, pk):
         context["error"] = str(service.NOT_A_LEARNER)
         return render(request, "cursus_xblock/checkin.html", context, status=403)
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not CheckInThrottle().allow_person(request.user):
+        context["error"] = str(Throttled().detail)
+        status = 429
+    elif request.method == "POST":
         try:
             service.check_in(
                 event=event,

@@ -6,6 +6,7 @@ block's sessions HTML again, so the page shows the new state at once.
 """
 
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 from xblock.exceptions import JsonHandlerError
 
 from .. import permissions
@@ -13,6 +14,7 @@ from ..models import RegistrationStatus
 from ..selectors.attendance import roll_event
 from ..services import checkin as service
 from ..services.outcomes import RegistrationError
+from ..web.throttling import CheckInThrottle
 from . import handlers
 from .handlers import _
 
@@ -70,6 +72,10 @@ class CheckInMixin:
     def check_in(self, data, viewer):
         """The viewer checks in at a séance with its code and their signature (drawn, or their typed name)."""
         event = self._checkin_event(data, viewer, manage=False)
+        throttle = CheckInThrottle()
+        if not throttle.allow_person(viewer.user):
+            refused = Throttled(throttle.wait())
+            raise JsonHandlerError(429, str(refused.detail))
         image = data.get("image") or None
         self._checkin_call(
             service.check_in,

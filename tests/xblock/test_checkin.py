@@ -263,3 +263,22 @@ def test_justification_links_for_the_learner_and_for_the_trainer_of_an_absence(h
     assert f'href="{url}">Attach a justification for {held.learners[0].get_full_name()}' in page(held.trainer)
     attendance.attendance_mark(event_registration=cell, state=Attendance.PRESENT, actor=held.trainer)
     assert url not in page(held.learners[0])
+
+
+def test_check_in_attempts_are_limited_per_person_across_the_block_and_the_page(client, held):
+    checkin.open_checkin(event=held.past, actor=held.trainer)
+    learner = held.learners[0]
+    block = make_block(as_lms_user(learner))
+    for _ in range(5):
+        assert post(block, "check_in", {"event": held.past.pk, "code": "x", "typed_name": "A B"})[0] == 409
+    client.force_login(learner)
+    url = reverse("cursus_xblock:checkin", args=[held.past.pk])
+    for _ in range(5):
+        assert client.post(url, {"code": "x", "typed_name": "A B"}).status_code == 400
+
+    status, body = post(block, "check_in", {"event": held.past.pk, "code": "x", "typed_name": "A B"})
+    page_answer = client.post(url, {"code": "x", "typed_name": "A B"})
+
+    assert status == 429 and body["error"].startswith("Request was throttled.")
+    assert page_answer.status_code == 429 and "Request was throttled." in page_answer.content.decode()
+    assert client.get(url).status_code == 200  # reading the page is not an attempt
