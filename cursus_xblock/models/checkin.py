@@ -16,17 +16,16 @@ from .training import Event
 
 
 class CheckInWindow(models.Model):
-    """When learners may check in at one séance, opened (and maybe closed early) by a trainer or manager.
+    """One opening of check-in at a séance: when learners may sign, who opened it and who closed it early.
 
-    ``secret`` keys the séance's rotating code; it is drawn again at each opening, so a code shown
-    at a previous opening is worthless too.
+    A row per opening, never rewritten but to close it: the record of who ran check-in when. The
+    séance's current window is its latest. ``secret`` keys the séance's rotating code; each opening
+    draws its own, so a code shown at a previous opening is worthless.
 
     .. no_pii: Who opened a window and when; the signatures hold the personal data.
     """
 
-    event = models.OneToOneField(
-        Event, on_delete=models.CASCADE, related_name="checkin_window", verbose_name=_("event")
-    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkin_windows", verbose_name=_("event"))
     opens_at = models.DateTimeField(_("check-in opens"))
     closes_at = models.DateTimeField(_("check-in closes"))
     secret = models.CharField(max_length=64)
@@ -50,6 +49,7 @@ class CheckInWindow(models.Model):
     closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
 
     class Meta:
+        ordering = ["-opened_at", "-pk"]
         verbose_name = _("check-in window")
         verbose_name_plural = _("check-in windows")
 

@@ -6,7 +6,7 @@ Three queries whatever the number of séances listed, so a trainer's page of ses
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from ..models import (
@@ -39,7 +39,8 @@ def seance_checkins(event_ids, now=None):
     states = {pk: SeanceCheckIn() for pk in event_ids}
     if not states:
         return states
-    for window in CheckInWindow.objects.filter(event_id__in=list(states)):
+    latest = CheckInWindow.objects.filter(event_id=OuterRef("event_id")).order_by("-opened_at", "-pk").values("pk")[:1]
+    for window in CheckInWindow.objects.filter(event_id__in=list(states), pk=Subquery(latest)):
         states[window.event_id].window, states[window.event_id].open = window, window.is_open(now)
     for signature in Signature.objects.filter(event_id__in=list(states)).defer("image"):
         state = states[signature.event_id]

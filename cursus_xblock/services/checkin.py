@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     Attendance,
     CheckInWindow,
+    Event,
     EventRegistration,
     HistoryAction,
     RegistrationStatus,
@@ -66,9 +67,15 @@ def default_window(event):
     return event.start - OPENS_BEFORE, event.end + CLOSES_AFTER
 
 
+def latest_window(event, *, lock=False):
+    """The séance's latest opening of check-in (its current window, open or not), or None."""
+    windows = CheckInWindow.objects.filter(event=event).order_by("-opened_at", "-pk")
+    return (windows.select_for_update() if lock else windows).first()
+
+
 def current_window(event, now=None):
     """The séance's window if check-in is open now; else None."""
-    window = CheckInWindow.objects.filter(event=event).first()
+    window = latest_window(event)
     return window if window is not None and window.is_open(now) else None
 
 
@@ -100,7 +107,8 @@ def code_matches(window, code, now=None):
 def open_checkin(*, event, actor, closes_at=None, now=None):
     """Open (or reopen) check-in for a séance; the caller checked that ``actor`` takes its attendance.
 
-    A new secret at each opening: the codes of an earlier opening stop working.
+    A new window (and secret) at each opening, the open one closed by ``actor``: the codes of an
+    earlier opening stop working, and each opening stays on record.
     """
     now = now or timezone.now()
     earliest, latest = default_window(event)
@@ -111,24 +119,34 @@ def open_checkin(*, event, actor, closes_at=None, now=None):
     closes_at = closes_at or latest
     if not (now < closes_at <= latest):
         raise RegistrationError(BAD_WINDOW, code="bad_window")
-    window, _created = CheckInWindow.objects.select_for_update().get_or_create(
-        event=event, defaults={"opens_at": earliest, "closes_at": closes_at, "secret": secrets.token_hex(32)}
+    Event.objects.select_for_update().filter(pk=event.pk).first()  # one opening at a time per séance
+    previous = latest_window(event)
+    if previous is not None and previous.is_open(now):
+        _close(previous, actor, now)
+    return CheckInWindow.objects.create(
+        event=event,
+        opens_at=earliest,
+        closes_at=closes_at,
+        secret=secrets.token_hex(32),
+        opened_by=actor,
+        opened_at=now,
     )
-    window.opens_at, window.closes_at, window.secret = earliest, closes_at, secrets.token_hex(32)
-    window.opened_by, window.opened_at, window.closed_by, window.closed_at = actor, now, None, None
-    window.save()
-    return window
+
+
+def _close(window, actor, now):
+    window.closes_at, window.closed_by, window.closed_at = now, actor, now
+    window.save(update_fields=["closes_at", "closed_by", "closed_at"])
 
 
 @transaction.atomic
 def close_checkin(*, event, actor, now=None):
     """Close check-in early: from now on no code is accepted."""
     now = now or timezone.now()
-    window = CheckInWindow.objects.select_for_update().filter(event=event).first()
+    Event.objects.select_for_update().filter(pk=event.pk).first()
+    window = latest_window(event)
     if window is None or not window.is_open(now):
         raise RegistrationError(NOT_OPEN, code="not_open")
-    window.closes_at, window.closed_by, window.closed_at = now, actor, now
-    window.save(update_fields=["closes_at", "closed_by", "closed_at"])
+    _close(window, actor, now)
     return window
 
 
@@ -189,7 +207,7 @@ def check_in(*, event, user, code, image=None, typed_name="", now=None):
     earliest, latest = default_window(event)
     if now < earliest:
         raise RegistrationError(TOO_EARLY, code="too_early")
-    window = CheckInWindow.objects.filter(event=event).first()
+    window = latest_window(event)
     if now >= latest:
         raise RegistrationError(TOO_LATE, code="too_late")
     if window is None or not window.is_open(now):

@@ -42,7 +42,12 @@ def test_opening_takes_the_default_window_and_a_fresh_secret():
     assert (window.opens_at, window.closes_at) == (held.past.start - 15 * MINUTE, held.past.end + 30 * MINUTE)
     assert window.opened_by == held.trainer
     secret = window.secret
-    assert checkin.open_checkin(event=held.past, actor=held.trainer).secret != secret
+    manager = UserFactory(username="gestionnaire")
+    reopened = checkin.open_checkin(event=held.past, actor=manager)
+    assert reopened.secret != secret and checkin.current_window(held.past) == reopened
+    window.refresh_from_db()  # the first opening stays on record, closed by whoever reopened
+    assert (window.opened_by, window.closed_by, window.is_open()) == (held.trainer, manager, False)
+    assert CheckInWindow.objects.filter(event=held.past).count() == 2
 
 
 def test_opening_a_future_seance_is_refused_before_its_window():
