@@ -62,6 +62,7 @@ class RollCallMixin:
                     "cells": cells,
                     "states": states,
                     "checkin": self._trainer_checkin(column.event, state, now, tz),
+                    "started": column.event.start <= now,
                 }
             )
         return rolls

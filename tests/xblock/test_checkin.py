@@ -1,6 +1,7 @@
 """Self check-in in the XBlock and on its short page: open, code, sign, validate, countersign (issue 16 item 2)."""
 
 import html as html_module
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -282,3 +283,20 @@ def test_check_in_attempts_are_limited_per_person_across_the_block_and_the_page(
     assert status == 429 and body["error"].startswith("Request was throttled.")
     assert page_answer.status_code == 429 and "Request was throttled." in page_answer.content.decode()
     assert client.get(url).status_code == 200  # reading the page is not an attempt
+
+
+def test_the_roll_of_a_seance_starting_in_ten_minutes_opens_check_in_but_locks_the_selects(held):
+    import datetime
+
+    from django.utils import timezone
+
+    from cursus_xblock.models import Event
+
+    soon = timezone.now() + datetime.timedelta(minutes=10)
+    Event.objects.filter(pk=held.later.pk).update(start=soon, end=soon + datetime.timedelta(hours=1))
+    html = page(held.trainer)
+
+    assert f'data-action="checkin_open" data-event="{held.later.pk}"' in html
+    assert html.count(f'data-event="{held.later.pk}" data-registration=') == 2
+    assert all("disabled" in tag for tag in re.findall(rf'<select[^>]*data-event="{held.later.pk}"[^>]*>', html))
+    assert not any("disabled" in tag for tag in re.findall(rf'<select[^>]*data-event="{held.past.pk}"[^>]*>', html))
