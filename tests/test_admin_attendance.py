@@ -45,6 +45,11 @@ def held():
 
 @pytest.fixture
 def callers(held):
+    return make_callers(held)
+
+
+def make_callers(held):
+    """Who calls, for the permission matrices of the grid (and of check-in in it)."""
     other_trainer = _staff(held_session(learners=0, organization="AILLEURS", trainer="autre.formatrice").trainer)
     manager = UserFactory(username="gestionnaire", is_staff=True)
     manager.user_permissions.add(Permission.objects.get(codename="manage_registrations"))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -21,7 +22,9 @@ from django.views.decorators.http import require_http_methods
 from .. import permissions
 from ..models import Attendance, Session
 from ..selectors.attendance import attendance_grid
+from ..selectors.checkin import seance_checkins
 from ..services import attendance as attendance_service
+from ..services import checkin as checkin_service
 from ..services.imports import attendance as attendance_imports
 from ..services.outcomes import RegistrationError
 from ..utils.dates import after_colon, date_range, interpolate
@@ -29,6 +32,9 @@ from .exports import attendance_response
 from .imports import SALT, ImportMixin
 
 NOT_RECORDED = _("Nothing was recorded: %(problem)s")
+NO_SUCH_SEANCE = _("This séance is not in this session.")
+CHECKIN_OPENED = _("Check-in is open for %(event)s until %(time)s.")
+CHECKIN_CLOSED = _("Check-in is closed for %(event)s.")
 UNKNOWN_CELLS = _("these rows are not in this session's grid: %(ids)s.")
 CELL_PREFIX = "cell-"
 
@@ -56,6 +62,11 @@ def attendance_urls(model_admin):
             "<path:object_id>/attendance/",
             wrap(require_http_methods(["GET", "POST"])(views.page)),
             name="cursus_xblock_session_attendance",
+        ),
+        path(
+            "<path:object_id>/checkin/<int:event_id>/",
+            wrap(require_http_methods(["GET"])(views.checkin_screen)),
+            name="cursus_xblock_session_checkin",
         ),
     ]
 
@@ -93,8 +104,13 @@ class AttendanceGridView:
         session = self._session(request, object_id)
         grid = attendance_grid(session)
         if request.method == "POST":
-            self._save(request, grid)
+            if request.POST.get("checkin"):
+                self._checkin(request, grid)
+            else:
+                self._save(request, grid)
             return HttpResponseRedirect(request.path)
+        now = timezone.now()
+        checkins = seance_checkins([c.event.pk for c in grid.columns], now)
         opts = self.model_admin.opts
         manager = permissions.manages(request.user, session)
         context = {
@@ -103,9 +119,15 @@ class AttendanceGridView:
             "opts": opts,
             "session": session,
             "grid": grid,
-            "rows": _table(grid, session),
+            "rows": _table(grid, session, checkins),
             "columns": [
-                {"column": c, "dates": date_range(c.event.start, c.event.end, session.tzinfo)} for c in grid.columns
+                {
+                    "column": c,
+                    "dates": date_range(c.event.start, c.event.end, session.tzinfo),
+                    "checkin": _checkin_state(c.event, checkins[c.event.pk], now),
+                    "screen_url": reverse("admin:cursus_xblock_session_checkin", args=[session.pk, c.event.pk]),
+                }
+                for c in grid.columns
             ],
             "dates": date_range(session.start, session.end, session.tzinfo),
             "states": Attendance.choices,
@@ -117,6 +139,44 @@ class AttendanceGridView:
             "import_url": reverse("admin:cursus_xblock_session_attendance_import", args=[session.pk]),
         }
         return TemplateResponse(request, "cursus_xblock/admin/attendance.html", context)
+
+    def _checkin(self, request, grid):
+        """Open or close check-in for one séance of the grid (``checkin=open:<id>`` or ``close:<id>``)."""
+        action, _sep, pk = request.POST["checkin"].partition(":")
+        event = next((c.event for c in grid.columns if str(c.event.pk) == pk), None)
+        if event is None or action not in ("open", "close"):
+            self.model_admin.message_user(request, NO_SUCH_SEANCE, messages.ERROR)
+            return
+        try:
+            if action == "open":
+                window = checkin_service.open_checkin(event=event, actor=request.user)
+                until = timezone.localtime(window.closes_at, event.session.tzinfo)
+                message = interpolate(CHECKIN_OPENED, event=event.name, time=f"{until:%H:%M}")
+            else:
+                checkin_service.close_checkin(event=event, actor=request.user)
+                message = interpolate(CHECKIN_CLOSED, event=event.name)
+        except RegistrationError as refused:
+            self.model_admin.message_user(request, refused.message, messages.ERROR)
+            return
+        self.model_admin.message_user(request, message, messages.SUCCESS)
+
+    def checkin_screen(self, request, object_id, event_id):
+        """The séance's code and QR code, large, for the room's screen; it reloads itself every 20 seconds."""
+        session = self._session(request, object_id)
+        event = session.events.filter(pk=event_id).first()
+        if event is None:
+            raise Http404(NO_SUCH_SEANCE)
+        window = checkin_service.current_window(event)
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            "title": interpolate(_("Check-in — %(event)s"), event=event.name),
+            "opts": self.model_admin.opts,
+            "session": session,
+            "event": event,
+            "panel": checkin_service.code_panel(window) if window else None,
+            "grid_url": reverse("admin:cursus_xblock_session_attendance", args=[session.pk]),
+        }
+        return TemplateResponse(request, "cursus_xblock/admin/checkin_screen.html", context)
 
     def _save(self, request, grid):  # noqa: C901 (one loop per rule, read in order)
         """The posted cells, by séance; « all present » overrides the column it names."""
@@ -170,8 +230,18 @@ class AttendanceGridView:
         )
 
 
-def _table(grid, session):
+def _checkin_state(event, state, now):
+    earliest, latest = checkin_service.default_window(event)
+    return {
+        "open": state.open,
+        "can_open": not state.open and earliest <= now < latest,
+        "to_validate": state.to_validate,
+    }
+
+
+def _table(grid, session, checkins=None):
     """Each row's cells with their column and the label a screen reader gives their select."""
+    checkins = checkins or {}
     table = []
     for row in grid.rows:
         person = row.user.get_full_name() or row.user.get_username()
@@ -182,6 +252,9 @@ def _table(grid, session):
                 "label": interpolate(
                     _("Attendance of %(person)s at %(event)s"), person=person, event=column.event.name
                 ),
+                "signature": checkins[column.event.pk].learners.get(cell.pk)
+                if cell is not None and column.event.pk in checkins
+                else None,
             }
             for cell, column in zip(row.cells, grid.columns, strict=True)
         ]

@@ -10,13 +10,14 @@ attendance as recorded, when it was recorded, and their signature image and time
 learner signed (self check-in stores them; until then the box stays empty for a pen).
 """
 
+import base64
 import datetime
 import zoneinfo
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Attendance, EventRegistration, Registration, RegistrationStatus, Role
+from ..models import Attendance, EventRegistration, Registration, RegistrationStatus, Role, Signature, SignatureRole
 from . import placeholders, render
 from .generators import EVENT, GroupDocumentGenerator
 from .placeholders import OWN, Placeholder
@@ -29,19 +30,45 @@ SHEET_PLACEHOLDERS = (
         "participants",
         _(
             "The séance's learners, by name: a list of {full_name, last_name, first_name, attendance, attended, "
-            "recorded_at, signature.image, signature.signed_at} (attendance and times only on a filled sheet)"
+            "recorded_at, signature.image, signature.signed_at, signature.typed_name} (attendance, times and "
+            "signatures only on a filled sheet)"
         ),
         OWN,
     ),
     Placeholder("participants_count", _("Number of learners on the sheet"), OWN),
     Placeholder(
-        "trainers", _("The séance's trainers: a list of {full_name, signature.image, signature.signed_at}"), OWN
+        "trainers",
+        _("The séance's trainers: a list of {full_name, signature.image, signature.signed_at, signature.typed_name}"),
+        OWN,
     ),
 )
 
 
 def _blank_signature():
-    return {"image": "", "signed_at": ""}
+    return {"image": "", "signed_at": "", "typed_name": ""}
+
+
+def _signature(row, tz, language):
+    """A stored signature as the sheet shows it: the PNG as a ``data:`` URI (or the typed name) and its time."""
+    if row is None:
+        return _blank_signature()
+    image = bytes(row.image) if row.image else b""
+    return {
+        "image": "data:image/png;base64," + base64.b64encode(image).decode() if image else "",
+        "signed_at": placeholders.moment(row.signed_at, tz, language),
+        "typed_name": row.typed_name,
+    }
+
+
+def _signatures(event):
+    """The séance's signatures: learners' by event registration, countersignatures by person."""
+    learners, trainers = {}, {}
+    for row in Signature.objects.filter(event=event).select_related("user"):
+        if row.role == SignatureRole.LEARNER:
+            learners[row.event_registration_id] = row
+        else:
+            trainers[row.user_id] = row
+    return learners, trainers
 
 
 class SignInSheetGenerator(GroupDocumentGenerator):
@@ -74,13 +101,20 @@ class SignInSheetGenerator(GroupDocumentGenerator):
             .order_by("registration__user__last_name", "registration__user__first_name", "pk")
         )
         learners, trainers = [], []
+        signed, countersigned = _signatures(event) if filled else ({}, {})
         with translation.override(language):
             labels = dict(Attendance.choices)
             for row in rows:
                 user = row.registration.user
                 name = user.get_full_name() or user.get_username()
                 if row.registration.role == Role.TRAINER:
-                    trainers.append({"full_name": name, "signature": _blank_signature()})
+                    trainers.append(
+                        {
+                            "user": user.pk,
+                            "full_name": name,
+                            "signature": _signature(countersigned.get(user.pk), tz, language),
+                        }
+                    )
                     continue
                 recorded = filled and row.attendance != Attendance.UNKNOWN and row.attendance_at is not None
                 learners.append(
@@ -91,16 +125,30 @@ class SignInSheetGenerator(GroupDocumentGenerator):
                         "attendance": str(labels[row.attendance]) if filled else "",
                         "attended": filled and row.attendance == Attendance.PRESENT,
                         "recorded_at": placeholders.moment(row.attendance_at, tz, language) if recorded else None,
-                        "signature": _blank_signature(),
+                        "signature": _signature(signed.get(row.pk), tz, language),
                     }
                 )
         if not trainers:  # a séance without its own trainers is given by the session's
             trainers = [
-                {"full_name": r.user.get_full_name() or r.user.get_username(), "signature": _blank_signature()}
+                {
+                    "user": r.user_id,
+                    "full_name": r.user.get_full_name() or r.user.get_username(),
+                    "signature": _signature(countersigned.get(r.user_id), tz, language),
+                }
                 for r in Registration.objects.filter(
                     session=session, role=Role.TRAINER, status=RegistrationStatus.CONFIRMED
                 ).select_related("user")
             ]
+        listed = {t["user"] for t in trainers}
+        trainers += [  # a training manager who countersigned without training the séance
+            {
+                "user": pk,
+                "full_name": row.user.get_full_name() or row.user.get_username(),
+                "signature": _signature(row, tz, language),
+            }
+            for pk, row in countersigned.items()
+            if pk not in listed
+        ]
         return {
             **_frame(session, event, language, issued_at, verification_url, verification_code),
             "sheet": {"filled": filled},

@@ -1,5 +1,6 @@
 """The data model: training (courses, sessions, events, registrations, history) and documents."""
 
+from .checkin import AbsenceEvidence, CheckInWindow, Signature, SignatureRole
 from .documents import (
     BatchStatus,
     DocumentBatch,
@@ -44,9 +45,13 @@ from .training import (
 )
 
 __all__ = [
+    "AbsenceEvidence",
+    "Signature",
+    "SignatureRole",
     "ACTIVE_STATUSES",
     "SEAT_STATUSES",
     "Attendance",
+    "CheckInWindow",
     "BatchStatus",
     "Course",
     "DocumentBatch",

@@ -358,12 +358,19 @@ class HistoryAction(models.TextChoices):
     REFUSED = "refused", pgettext_lazy("history action", "Refused")
     CANCELLED = "cancelled", _("Unregistered")
     ATTENDANCE = "attendance", _("Attendance recorded")
+    CHECKED_IN = "checked_in", _("Checked in (signed)")
+    EVIDENCE = "evidence", _("Justification attached")
     NOT_PROMOTED = "not_promoted", _("Not promoted: refused by the workspace")
 
 
 def value_label(value):
     """The translated label of a status or attendance value stored in the history."""
-    labels = {**dict(Attendance.choices), **dict(RegistrationStatus.choices)}
+    labels = {
+        **dict(Attendance.choices),
+        **dict(RegistrationStatus.choices),
+        "checked_in": _("Checked in — to be validated"),
+        "evidence": _("Justification attached"),
+    }
     return labels.get(value, value) if value else "—"
 
 

@@ -1,5 +1,8 @@
 """Recording who was at an event (présence): one participant, or a séance's roll call at once.
 
+A state other than « unknown » also validates the learner's self check-in signature, if they
+signed (``services/checkin.py``): the trainer has reviewed it.
+
 The rules a trainer expects: a séance not started yet takes no present/absent (only a reset to
 « unknown », to undo a slip); only confirmed event registrations of confirmed registrations count
 (a cancelled one keeps the attendance it had); every change is a history row with actor and time.
@@ -11,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Attendance, EventRegistration, HistoryAction, RegistrationStatus, Role
+from ..models import Attendance, EventRegistration, HistoryAction, RegistrationStatus, Role, Signature, SignatureRole
 from . import history
 from .outcomes import EVENT_NOT_STARTED, NOT_ACTIVE_EVENT, RegistrationError
 
@@ -39,9 +42,11 @@ def _active(row):
 
 def _apply(rows_and_states, *, actor, reason, now):
     """Save the rows whose state changes and write one history row each."""
-    entries, changed = [], []
+    entries, changed, reviewed = [], [], []
     for row, state in rows_and_states:
         old = row.attendance
+        if state != Attendance.UNKNOWN:
+            reviewed.append(row.pk)
         if old == state:
             continue
         row.attendance, row.attendance_by, row.attendance_at = state, actor, now
@@ -61,6 +66,10 @@ def _apply(rows_and_states, *, actor, reason, now):
     for row in changed:
         row.save(update_fields=["attendance", "attendance_by", "attendance_at", "updated_at"])
     history.record(entries)
+    if reviewed:  # a trainer recording a state is their review of the learner's signature, if any
+        Signature.objects.filter(
+            event_registration_id__in=reviewed, role=SignatureRole.LEARNER, validated_at__isnull=True
+        ).update(validated_by=actor, validated_at=now)
     return len(changed)
 
 

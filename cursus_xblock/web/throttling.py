@@ -11,8 +11,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 SELF_REGISTRATION_SCOPE = "cursus_self_registration"
-#: Self-registrations and self-unregistrations together, per person.
-DEFAULT_RATES = {SELF_REGISTRATION_SCOPE: "10/minute"}
+CHECKIN_SCOPE = "cursus_checkin"
+#: Self-registrations and self-unregistrations together, per person; check-in attempts, per person
+#: (a six-digit code, two of them valid at a time: ten tries a minute make guessing hopeless).
+DEFAULT_RATES = {SELF_REGISTRATION_SCOPE: "10/minute", CHECKIN_SCOPE: "10/minute"}
 
 
 class SelfRegistrationThrottle(SimpleRateThrottle):
@@ -44,3 +46,9 @@ class SelfRegistrationThrottle(SimpleRateThrottle):
         if self.person is None or not self.person.is_authenticated:
             return None  # both doors refuse anonymous callers before counting
         return self.cache_format % {"scope": self.scope, "ident": self.person.pk}
+
+
+class CheckInThrottle(SelfRegistrationThrottle):
+    """Check-in attempts (the XBlock's and the check-in page's together), per person."""
+
+    scope = CHECKIN_SCOPE

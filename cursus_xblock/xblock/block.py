@@ -10,7 +10,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.template import Context
-from django.utils import translation
+from django.utils import timezone, translation
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
@@ -28,6 +28,7 @@ from ..models import (
     Role,
 )
 from ..selectors.attendance import attendance_grids
+from ..selectors.checkin import seance_checkins
 from ..selectors.documents import is_certificate_kind
 from ..selectors.sessions import source_sessions
 from ..services import documents as documents_service
@@ -36,6 +37,7 @@ from ..services.inputs import clean_reason
 from ..services.outcomes import RegistrationError, Result
 from ..utils.dates import after_colon, elide, long_date_range
 from . import handlers, rendering
+from .checkin import CheckInMixin
 from .handlers import _
 from .listing import block_sessions
 from .rendering import loader
@@ -48,7 +50,7 @@ SOURCE_COURSE = "course"
 
 @XBlock.wants("user")
 @XBlock.needs("i18n")
-class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
+class CursusXBlock(RollCallMixin, CheckInMixin, StudioEditableXBlockMixin, XBlock):
     """Training sessions of a course, with Register / Leave, séances, calendar files and documents."""
 
     display_name = String(
@@ -128,6 +130,7 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
             )
         )
         fragment.add_css(loader.load_unicode("static/cursus_xblock/block/cursus.css"))
+        fragment.add_javascript(loader.load_unicode("static/cursus_xblock/block/signature.js"))
         fragment.add_javascript(loader.load_unicode("static/cursus_xblock/block/cursus.js"))
         fragment.initialize_js(
             "CursusXBlock",
@@ -135,6 +138,17 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
                 "register_url": self.runtime.handler_url(self, "register"),
                 "leave_url": self.runtime.handler_url(self, "leave"),
                 "attendance_url": self.runtime.handler_url(self, "attendance"),
+                **{
+                    f"{name}_url": self.runtime.handler_url(self, name)
+                    for name in (
+                        "checkin_open",
+                        "checkin_close",
+                        "checkin_code",
+                        "check_in",
+                        "checkin_validate",
+                        "countersign",
+                    )
+                },
             },
         )
         return fragment
@@ -144,10 +158,19 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
         zone = zoneinfo.ZoneInfo(viewer.time_zone) if rendering.known_zone(viewer.time_zone) else None
         trained = [row.session for row in listing.rows if trains_listed(row)] if not preview else []
         grids = attendance_grids(trained) if trained else {}
+        now = timezone.now()
+        self._viewer_id = viewer.user.pk if viewer.user is not None else None
+        seances = {column.event.pk for grid in grids.values() for column in grid.columns}
+        if not preview:
+            seances.update(item["event"].pk for row in listing.rows if row.learner for item in row.events)
+        checkins = seance_checkins(seances, now)
         return self._render(
             "templates/cursus_xblock/block/sessions.html",
             {
-                "rows": [self._row(row, zone, preview, grids.get(row.session.pk)) for row in listing.rows],
+                "rows": [
+                    self._row(row, zone, preview, grids.get(row.session.pk), checkins=checkins, now=now)
+                    for row in listing.rows
+                ],
                 "hidden": listing.hidden,
                 "show_seats_left": self.show_seats_left,
                 "preview": preview,
@@ -165,7 +188,7 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
         context = {**context, "_i18n_service": self.runtime.service(self, "i18n")}
         return rendering.template(path).render(Context(context))
 
-    def _row(self, row, zone, preview, grid=None):
+    def _row(self, row, zone, preview, grid=None, checkins=None, now=None):
         session = row.session
         tz = zone or session.tzinfo
         mine = row.registration
@@ -186,6 +209,7 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
                     "start": item["event"].start.isoformat(),
                     "end": item["event"].end.isoformat(),
                     "registration": item["registration"],
+                    "checkin": self._learner_checkin(row, item, (checkins or {}).get(item["event"].pk), tz),
                     "calendar_url": (
                         self.runtime.handler_url(
                             self, "calendar", query=f"session={session.pk}&event={item['event'].pk}"
@@ -205,7 +229,7 @@ class CursusXBlock(RollCallMixin, StudioEditableXBlockMixin, XBlock):
                 }
                 for document in row.documents
             ],
-            "rolls": self._rolls(grid, tz) if grid is not None else [],
+            "rolls": self._rolls(grid, tz, checkins or {}, now) if grid is not None else [],
             "learners": [
                 {
                     "name": learner["registration"].user.get_full_name() or learner["registration"].user.get_username(),

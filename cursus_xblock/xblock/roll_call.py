@@ -3,15 +3,18 @@
 A mixin of ``CursusXBlock``: it uses the block's ``gettext``, ``_sessions`` and runtime.
 """
 
+from django.utils import timezone
 from xblock.exceptions import JsonHandlerError
 
 from .. import permissions
 from ..models import Attendance, RegistrationStatus
 from ..selectors.attendance import roll_cell, roll_event
+from ..selectors.checkin import SeanceCheckIn
 from ..services import attendance as attendance_service
 from ..services.outcomes import RegistrationError
 from ..utils.dates import elide, long_date_range
 from . import handlers
+from .checkin import checkin_window_reached, evidence_url
 from .handlers import _
 
 
@@ -23,14 +26,18 @@ def trains_listed(row):
 class RollCallMixin:
     """The roll call of the sessions a viewer trains, in the block's page and its ``attendance`` handler."""
 
-    def _rolls(self, grid, tz):
-        """The roll call of each séance held, for the session's trainer: learners, their state, a label."""
+    def _rolls(self, grid, tz, checkins=None, now=None):
+        """The roll call of each séance held (or about to be), for the session's trainer: learners,
+        their state, a label, their check-in signature and the séance's check-in panel."""
+        now = now or timezone.now()
+        checkins = checkins or {}
         states = [(value, str(label)) for value, label in Attendance.choices]
         label = self.gettext(_("Attendance of {person} at {event}"))
         rolls = []
         for i, column in enumerate(grid.columns):
-            if not column.started:
+            if not checkin_window_reached(column.event, now):
                 continue
+            state = checkins.get(column.event.pk) or SeanceCheckIn()
             cells = []
             for row in grid.rows:
                 cell = row.cells[i]
@@ -43,6 +50,9 @@ class RollCallMixin:
                         "name": person,
                         "state": cell.attendance,
                         "label": elide(label, {"person": person}).format(person=person, event=column.event.name),
+                        "signed": self._signed_label(state.learners.get(cell.pk), tz),
+                        "evidence": state.evidence.get(cell.pk, 0),
+                        "evidence_url": evidence_url(cell),
                     }
                 )
             rolls.append(
@@ -51,6 +61,8 @@ class RollCallMixin:
                     "dates": long_date_range(column.event.start, column.event.end, tz),
                     "cells": cells,
                     "states": states,
+                    "checkin": self._trainer_checkin(column.event, state, now, tz),
+                    "started": column.event.start <= now,
                 }
             )
         return rolls

@@ -190,7 +190,7 @@ def test_the_default_rate_applies_when_the_host_sets_none(settings, client_as, p
     from cursus_xblock.api.throttling import DEFAULT_RATES
 
     settings.REST_FRAMEWORK = {}
-    assert DEFAULT_RATES == {"cursus_self_registration": "10/minute"}
+    assert DEFAULT_RATES == {"cursus_self_registration": "10/minute", "cursus_checkin": "10/minute"}
     url = reverse("cursus_xblock:api-me-registration-list")
     statuses = [client_as("learner").delete(url + "999999/").status_code for _ in range(11)]
     assert statuses == [404] * 10 + [429]

@@ -57,12 +57,63 @@ function CursusXBlock(runtime, element, data) {
     }).then(function (body) {
       block.querySelector(".cursus-sessions").innerHTML = body.html;
       localize();
+      pads();
       show(body.message, false);
     }).catch(function (error) {
       button.disabled = false;
       show(error.message, true);
     });
   }
+
+  /* Self check-in: signature boxes, the trainer's buttons and the code of the minute. */
+  function pads() {
+    block.querySelectorAll("canvas.cursus-signature-pad").forEach(function (canvas) {
+      if (!canvas.cursusPad) { canvas.cursusPad = CursusSignaturePad(canvas); }
+    });
+  }
+
+  block.addEventListener("click", function (event) {
+    var clear = event.target.closest("button.cursus-signature-clear");
+    if (clear) { clear.closest("form").querySelector("canvas").cursusPad.clear(); return; }
+    var action = event.target.closest("button.cursus-checkin-action");
+    if (action && !action.disabled) {
+      post(data[action.dataset.action + "_url"], { event: parseInt(action.dataset.event, 10) }, action);
+    }
+  });
+
+  block.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.cursus-checkin-form, form.cursus-countersign-form");
+    if (!form) { return; }
+    event.preventDefault();
+    var pad = form.querySelector("canvas").cursusPad;
+    var payload = { event: parseInt(form.dataset.event, 10),
+                    image: pad && !pad.isEmpty() ? pad.toDataURL() : "",
+                    typed_name: form.querySelector(".cursus-typed-name").value };
+    var code = form.querySelector(".cursus-checkin-code");
+    if (code) { payload.code = code.value; }
+    var url = form.classList.contains("cursus-checkin-form") ? data.check_in_url : data.countersign_url;
+    post(url, payload, form.querySelector("button[type=submit]"));
+  });
+
+  function refreshCodes() {
+    block.querySelectorAll(".cursus-checkin-display").forEach(function (display) {
+      fetch(data.checkin_code_url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": cookie("csrftoken"),
+                   "X-Requested-With": "XMLHttpRequest" },
+        body: JSON.stringify({ event: parseInt(display.dataset.event, 10) })
+      }).then(function (response) { return response.ok ? response.json() : null; }).then(function (body) {
+        if (!body) { return; }
+        display.querySelector(".cursus-checkin-now").textContent = body.code;
+        display.querySelector(".cursus-checkin-qr").src = body.qr;
+        var link = display.querySelector(".cursus-checkin-url");
+        link.href = link.textContent = body.url;
+      }).catch(function () { /* the next round tries again */ });
+    });
+  }
+  if (data.checkin_code_url) { window.setInterval(refreshCodes, 15000); }
+  pads();
 
   block.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-session]");
