@@ -884,6 +884,13 @@ def build_message(row, language):
 
         # The invitation's UIDs with the current SEQUENCE: the calendar entry moves instead of doubling.
         message.attach("invitation.ics", calendar_for(row.registration, event=event), "text/calendar; method=REQUEST")
+    elif row.trigger == NotificationTrigger.SESSION_CANCELLED and _was_invited(row.registration):
+        from .documents import calendar_for
+
+        # The invitation's UIDs, METHOD:CANCEL: the entries leave the person's calendar.
+        message.attach(
+            "cancellation.ics", calendar_for(row.registration, cancelled=True), "text/calendar; method=CANCEL"
+        )
     return message
 
 

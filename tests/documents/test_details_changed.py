@@ -224,3 +224,23 @@ def test_details_changed_queued_twice_is_one_message(media):
     notifications.queue_details_changed(session)  # the same change queued again (a retry)
     assert Notification.objects.filter(trigger=CHANGED).count() == 1
     assert len(_send()) == 1
+
+
+def test_a_cancelled_session_sends_cancel_to_everyone_invited(admin_user):
+    """Issue 17 item 3: cancelling a session takes its entries out of the calendars of those invited
+    (METHOD:CANCEL, the invitation's UIDs); someone never invited is told without a calendar."""
+    session = _session()
+    invited, never = _learner(session), _learner(session, name="Noé")
+    sent = _invite(invited)
+    _send()
+
+    registration_service.session_update(session=session, actor=admin_user, status="cancelled")
+    messages = {m.to[0]: m for m in _send()}
+
+    cancelled = _calendar(messages[invited.user.email])
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    events = {str(v["UID"]): v for v in cancelled.walk("VEVENT")}
+    assert set(events) == set(sent)
+    assert all(str(v["STATUS"]) == "CANCELLED" for v in events.values())
+    assert _calendar(messages[never.user.email]) is None
+    assert _send() == []  # once
