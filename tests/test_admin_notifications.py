@@ -4,6 +4,7 @@ the log with its resend action, the templates with their preview, the switches o
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -166,3 +167,51 @@ def test_a_courses_copy_address_is_set_on_its_page_and_checked(admin_client):
     assert "Enter a valid email address." in response.content.decode()
     course.refresh_from_db()
     assert course.notification_copy_to == ""
+
+
+@pytest.mark.parametrize("silent, expected", [("", 1), ("on", 0)])
+def test_register_form_do_not_notify(admin_client, silent, expected):
+    """Issue 17 item 5: the registration admin's add page offers « do not notify »."""
+    learner, session = UserFactory(), SessionFactory()
+    data = {"user": learner.pk, "sessions": [session.pk], "role": "learner", "reason": ""}
+    if silent:
+        data["silent"] = silent
+    response = admin_client.post(reverse("admin:cursus_xblock_registration_add"), data)
+    assert response.status_code == 302
+    assert Registration.objects.get(user=learner).status == RegistrationStatus.CONFIRMED
+    assert len(_send()) == expected
+
+
+@pytest.mark.parametrize(
+    "action, expected",
+    [("unregister_selected", 1), ("unregister_selected_silently", 0)],
+)
+def test_bulk_unregister_with_or_without_notifying(admin_client, action, expected):
+    learner, session = UserFactory(), SessionFactory()
+    (outcome,) = service.register(user=learner, sessions=[session], role=Role.LEARNER, notify=False)
+    response = admin_client.post(
+        reverse("admin:cursus_xblock_registration_changelist"),
+        {"action": action, "_selected_action": [outcome.registration.pk]},
+    )
+    assert response.status_code == 302
+    assert Registration.objects.get().status == RegistrationStatus.CANCELLED
+    assert len(_send()) == expected
+
+
+@pytest.mark.parametrize("silent, expected", [("", 2), ("on", 0)])
+def test_import_apply_do_not_notify(admin_client, silent, expected):
+    session = SessionFactory(code="IMP-N")
+    people = [UserFactory(username=f"imp{i}") for i in range(2)]
+    upload = SimpleUploadedFile(
+        "people.csv", ("username;session;role\n" + "".join(f"{p.username};IMP-N;learner\n" for p in people)).encode()
+    )
+    url = reverse("admin:cursus_xblock_registration_import")
+    page = admin_client.post(url, {"file": upload}).content.decode()
+    assert 'name="silent"' in page
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    data = {"token": token, "apply": "1"}
+    if silent:
+        data["silent"] = silent
+    admin_client.post(url, data)
+    assert Registration.objects.filter(session=session).count() == 2
+    assert len(_send()) == expected

@@ -283,6 +283,8 @@ class AttendanceImport(ImportMixin):
     cannot be applied to another.
     """
 
+    import_notifies = False  # attendance tells nobody
+
     service = attendance_imports
     upload_form = AttendanceUploadForm
     template_name = "cursus_xblock/admin/attendance_import.html"

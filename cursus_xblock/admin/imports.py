@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ..conf import settings
+from ..services.history import notifying
 from ..services.imports import files
 from ..services.imports import registrations as imports
 from ..services.imports import sessions as session_imports
@@ -63,6 +64,8 @@ class ImportMixin:
     salt = SALT
     import_title = _("Import registrations")
     template_name = "cursus_xblock/admin/import.html"
+    #: Whether applying tells people (then the page offers « do not notify »).
+    import_notifies = True
 
     def row_values(self, row):
         return [row.line, row.person, row.session_code, row.role_text, row.reason]
@@ -125,6 +128,7 @@ class ImportMixin:
                 "opts": self.model._meta,
                 "has_view_permission": self.has_view_permission(request),
                 "report_url": self.import_report_url(),
+                "notifies": self.import_notifies,
                 **self.import_extra_context(request),
             },
         )
@@ -153,9 +157,10 @@ class ImportMixin:
         rows = [self.row_of(values) for values in data["rows"]]
         allow_errors = request.POST.get("allow_errors") == "on"
         try:
-            result = self.service.apply(
-                rows, actor=request.user, allow_errors=allow_errors, **self.import_options(request)
-            )
+            with notifying(request.POST.get("silent") != "on"):
+                result = self.service.apply(
+                    rows, actor=request.user, allow_errors=allow_errors, **self.import_options(request)
+                )
         except self.service.ImportHasErrors as exc:
             # ``apply`` planned the rows before refusing: show that report again, with the choice.
             return {"error": str(exc), "result": self.empty_plan(rows), "token": request.POST["token"]}

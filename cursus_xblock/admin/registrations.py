@@ -23,6 +23,7 @@ from ..selectors.registrations import registrations_annotated
 from ..services import attendance as attendance_service
 from ..services import documents as documents_service
 from ..services import registration as registration_service
+from ..services.history import notifying
 from ..services.inputs import REASON_MAX_LENGTH, clean_reason
 from ..services.outcomes import RegistrationError, Result
 from ..utils.dates import after_colon, interpolate
@@ -86,6 +87,9 @@ class RegisterForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("Kept in the registration history."),
     )
+    silent = forms.BooleanField(
+        required=False, label=_("Do not notify (nobody gets an e-mail about these registrations)")
+    )
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,8 +145,11 @@ class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admi
     raw_id_fields = ("user", "session", "registered_by")
     actions = [
         "unregister_selected",
+        "unregister_selected_silently",
         "validate_selected",
+        "validate_selected_silently",
         "refuse_selected",
+        "refuse_selected_silently",
         "email_invitations",
         "download_invitations",
         "download_certificates",
@@ -192,6 +199,7 @@ class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admi
                 role=data["role"],
                 actor=request.user,
                 reason=data["reason"],
+                notify=not data["silent"],
             )
             _report(self, request, outcomes)
             return HttpResponseRedirect(reverse("admin:cursus_xblock_registration_changelist"))
@@ -243,6 +251,30 @@ class RegistrationAdmin(ImportRegistrationsMixin, ManageRegistrationsMixin, admi
             ngettext("%(count)d registration refused.", "%(count)d registrations refused.", done) % {"count": done},
             messages.SUCCESS,
         )
+
+    # « Do not notify » (Moodle's "suppress e-mail"): the same actions, telling nobody.
+    @admin.action(
+        permissions=["manage_registrations"], description=_("Unregister the selected registrations, without notifying")
+    )
+    def unregister_selected_silently(self, request, queryset):
+        with notifying(False):
+            return self.unregister_selected(request, queryset)
+
+    @admin.action(
+        permissions=["manage_registrations"],
+        description=_("Validate the selected pending registrations, without notifying"),
+    )
+    def validate_selected_silently(self, request, queryset):
+        with notifying(False):
+            return self.validate_selected(request, queryset)
+
+    @admin.action(
+        permissions=["manage_registrations"],
+        description=_("Refuse the selected pending registrations, without notifying"),
+    )
+    def refuse_selected_silently(self, request, queryset):
+        with notifying(False):
+            return self.refuse_selected(request, queryset)
 
     @admin.action(permissions=["manage_registrations"], description=_("E-mail the invitation to the selected people"))
     def email_invitations(self, request, queryset):
