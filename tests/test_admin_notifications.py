@@ -4,8 +4,8 @@ the log with its resend action, the templates with their preview, the switches o
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
