@@ -90,27 +90,7 @@ def _session_reminders(now):
     )
     if not sessions:
         return []
-    already = _already(trigger, sessions)
-    rows = []
-    for registration in Registration.objects.filter(
-        session__in=list(sessions), role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
-    ):
-        session = sessions[registration.session_id]
-        key, version = f"registration:{registration.pk}", session.start.isoformat()
-        if (key, version) not in already:
-            rows.append(
-                Notification(
-                    user_id=registration.user_id,
-                    trigger=trigger,
-                    object_key=key,
-                    version=version,
-                    session=session,
-                    registration=registration,
-                    data={},
-                    next_attempt_at=now,
-                )
-            )
-    return rows
+    return _to_confirmed_learners(trigger, sessions, lambda session: session.start.isoformat(), now)
 
 
 def _event_reminders(now):
@@ -201,13 +181,18 @@ def _sessions_ended(now):
     )
     if not sessions:
         return []
+    return _to_confirmed_learners(trigger, sessions, lambda session: f"ended:{session.end.isoformat()}", now)
+
+
+def _to_confirmed_learners(trigger, sessions, version_of, now):
+    """A row for each confirmed learner of ``sessions`` ({id: session}) not queued yet for this version."""
     already = _already(trigger, sessions)
     rows = []
     for registration in Registration.objects.filter(
         session__in=list(sessions), role=Role.LEARNER, status=RegistrationStatus.CONFIRMED
     ):
         session = sessions[registration.session_id]
-        key, version = f"registration:{registration.pk}", f"ended:{session.end.isoformat()}"
+        key, version = f"registration:{registration.pk}", version_of(session)
         if (key, version) not in already:
             rows.append(
                 Notification(
