@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from .. import permissions
 from ..models import PersonRegistrations
+from .entries import PageEntryAdmin
 from .registrations import person_name
 
 #: People per page of the list, and per page of the autocomplete's answer.
@@ -78,23 +79,8 @@ def people_crumbs(site_name="admin", user=None):
 
 
 @admin.register(PersonRegistrations)
-class PersonRegistrationsAdmin(admin.ModelAdmin):
+class PersonRegistrationsAdmin(PageEntryAdmin):
     """Not a list of rows: the index entry's list of people and the people autocomplete."""
-
-    def has_module_permission(self, request):
-        return permissions.can_use_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.can_use_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

@@ -24,6 +24,7 @@ from .. import permissions
 from ..models import TrainingReport
 from ..selectors import reports
 from .charts import bar_chart
+from .entries import PageEntryAdmin
 from .exports import export_response
 
 #: Rows a table shows on the page; the export has them all.
@@ -358,23 +359,8 @@ class Report:
 
 
 @admin.register(TrainingReport)
-class TrainingReportAdmin(admin.ModelAdmin):
+class TrainingReportAdmin(PageEntryAdmin):
     """Not a list of rows: the index entry of the reports page and its exports."""
-
-    def has_module_permission(self, request):
-        return permissions.can_use_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.can_use_admin(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
