@@ -227,7 +227,7 @@ def test_export_csv_and_xlsx_read_back_with_the_statuses(world, language):
         text = b"".join(csv_chunks(header, rows)).decode("utf-8")
         header, rows = exports.attendance_rows(world["session"])
         sheet = load_workbook(xlsx_file(header, rows)).active
-        unknown_words = str(Attendance.UNKNOWN.label)  # Django's own catalogue may win: « Inconnu »
+        unknown_words = str(Attendance.UNKNOWN.label)
     table = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     table[0][0] = table[0][0].replace("’", "'")  # « nom d’utilisateur » in Django 5.2's catalogue
     cells = [[cell.value for cell in row] for row in sheet.iter_rows()]

@@ -72,7 +72,9 @@ class EventRegistrationType(models.TextChoices):
 
 
 class Attendance(models.TextChoices):
-    UNKNOWN = "unknown", _("Unknown")
+    # With a context: Django's own catalogues translate a bare "Unknown" (« Inconnu »), and which
+    # one wins depends on the Django version.
+    UNKNOWN = "unknown", pgettext_lazy("attendance", "Unknown")
     PRESENT = "present", _("Present")
     ABSENT_JUSTIFIED = "absent_justified", _("Absent (justified)")
     ABSENT_UNJUSTIFIED = "absent_unjustified", _("Absent (unjustified)")

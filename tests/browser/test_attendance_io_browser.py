@@ -36,7 +36,7 @@ def test_export_edit_import_apply_from_the_grid(page, login, shot, world, tmp_pa
         "bruno@example.org",
         "Bruno Bézier",
         "Absence non justifiée [absent_unjustified]",
-        "Inconnu [unknown]",
+        "Non renseignée [unknown]",
     ]
     table[2][4] = "présent"  # as typed in a spreadsheet
     edited = tmp_path / "presences.csv"
