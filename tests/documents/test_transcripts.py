@@ -98,3 +98,18 @@ def test_issue18_item4_a_person_with_nothing_managed_is_a_clear_message(record):
     with pytest.raises(documents.DocumentRefused) as refused:
         documents.transcript_issue(person=stranger, actor=manager)
     assert refused.value.code == "nothing_to_list"
+
+
+def test_issue18_item4_the_default_transcript_templates_preview_in_the_admin(admin_client):
+    from django.urls import reverse
+
+    from cursus_xblock.models import DocumentTemplate
+
+    for language, title in (("fr", "Relevé de formation"), ("en", "Training transcript")):
+        template = DocumentTemplate.objects.get(kind="training_transcript", language=language, is_default=True)
+        response = admin_client.get(reverse("admin:cursus_xblock_documenttemplate_preview", args=[template.pk]))
+        assert response["Content-Type"] == "application/pdf"
+        text = _text(b"".join(response.streaming_content))
+        assert title in text and "Agnès Béranger" in text and "K7QM3TXW9PRD2HJA" in text
+        change = admin_client.get(reverse("admin:cursus_xblock_documenttemplate_change", args=[template.pk]))
+        assert "{{ sessions }}" in change.content.decode()
