@@ -5,14 +5,16 @@ session; the documents service decides whether a worker builds it or the request
 """
 
 from django.contrib import admin, messages
-from django.http import FileResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from .. import permissions
 from ..backends import get_backend
@@ -35,6 +37,11 @@ ONE_SESSION = _("Select one session at a time.")
 NO_LEARNER = _("No confirmed learner in this session.")
 ZIP_FAILED = _("The documents could not be made: %(problem)s")
 SHEETS_FAILED = _("The sign-in sheets could not be made: %(problem)s")
+#: The change page's sheet buttons: (what the URL says, label).
+SHEET_TOOLS = (
+    ("blank", _("Sign-in sheets, blank (ZIP)")),
+    ("filled", _("Sign-in sheets, filled (ZIP)")),
+)
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -114,8 +121,34 @@ class SessionAdmin(ImportSessionsMixin, OrganizationScopedAdminMixin, SessionTim
         (_("Attendance"), {"fields": ("certificate_min_attendance", "attendance_summary")}),
     )
 
+    change_form_template = "cursus_xblock/admin/session_change_form.html"
+
     def get_urls(self):
-        return [*attendance_urls(self), *super().get_urls()]
+        sheets = self.admin_site.admin_view(require_POST(self.sheets_view))
+        return [
+            path("<path:object_id>/sign-in-sheets/<str:which>/", sheets, name="cursus_xblock_session_sheets"),
+            *attendance_urls(self),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The change page's object tools: the séance's sign-in sheets, blank or filled, as one ZIP."""
+        session = self.get_object(request, unquote(object_id))
+        tools = []
+        if session is not None and permissions.takes_attendance(request.user, session):
+            tools = [
+                {"url": reverse("admin:cursus_xblock_session_sheets", args=[session.pk, which]), "label": label}
+                for which, label in SHEET_TOOLS
+            ]
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "cursus_sheet_tools": tools})
+
+    def sheets_view(self, request, object_id, which):
+        """POST (issuing records documents): the session's sheets as a ZIP, or back to its page with why not."""
+        session = self.get_object(request, unquote(object_id))
+        if session is None or which not in dict(SHEET_TOOLS):
+            raise Http404
+        response = self._sheets_response(request, Session.objects.filter(pk=session.pk), filled=which == "filled")
+        return response or HttpResponseRedirect(reverse("admin:cursus_xblock_session_change", args=[session.pk]))
 
     def get_queryset(self, request):
         return with_registration_counts(super().get_queryset(request))

@@ -57,6 +57,7 @@ def user_registration_urls(model_admin):
     get, post = (lambda view: wrap(require_GET(view))), (lambda view: wrap(require_POST(view)))
     return [
         path(base, get(views.page), name="cursus_user_registrations"),
+        path(base + "transcript/", post(views.transcript), name="cursus_user_transcript"),
         path(one + "unregister/", post(views.unregister), name="cursus_user_unregister"),
         path(one + "events/<int:event_id>/register/", post(views.event_register), name="cursus_user_event_register"),
         path(
@@ -219,6 +220,10 @@ class RegistrationViews:
             "notifications": notification_selectors.recent_for(user, viewer=request.user),
             "notifications_url": reverse("admin:cursus_xblock_notification_changelist") + f"?user__id__exact={user.pk}",
             "now": now,  # a séance not held yet has its attendance « to come », not « unknown »
+            # Issuing records a document: a POST button, for training managers only.
+            "transcript_url": reverse("admin:cursus_user_transcript", args=[user.pk])
+            if permissions.is_training_manager(request.user)
+            else "",
         }
         return TemplateResponse(request, "cursus_xblock/admin/user_registrations.html", context)
 
@@ -292,6 +297,16 @@ class RegistrationViews:
             return None
 
     # --- documents ----------------------------------------------------------------------
+
+    def transcript(self, request, object_id):
+        """Issue the person's training transcript (the sessions the viewer manages) and download it."""
+        user = self._user(request, object_id)
+        try:
+            issued = documents_service.transcript_issue(person=user, actor=request.user)
+        except documents_service.DocumentRefused as exc:
+            self.model_admin.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(self._page_url(request, user))
+        return FileResponse(io.BytesIO(issued.content), as_attachment=True, filename=issued.filename)
 
     def document(self, request, object_id, registration_id, kind):
         """GET: a preview (nothing recorded). POST: issue it, then download or e-mail it."""

@@ -51,7 +51,8 @@ REGISTRATION = "registration"  # a person in a session
 EVENT_REGISTRATION = "event_registration"  # a person at one séance
 EVENT = "event"  # a séance, with all its participants (``GroupDocumentGenerator``)
 SESSION = "session"  # a session, with all its participants (``GroupDocumentGenerator``)
-ISSUED_FOR = (REGISTRATION, EVENT_REGISTRATION, EVENT, SESSION)
+PERSON_RECORD = "person"  # one person across sessions (``documents.transcripts``)
+ISSUED_FOR = (REGISTRATION, EVENT_REGISTRATION, EVENT, SESSION, PERSON_RECORD)
 #: The targets whose documents name one person (``DocumentGenerator``), the others one group.
 PERSONAL = (REGISTRATION, EVENT_REGISTRATION)
 

@@ -26,6 +26,7 @@ from ..models.documents import use_kinds
 from .generators import BUILT_IN, EVENT, EVENT_REGISTRATION, ISSUED_FOR, PERSONAL, REGISTRATION, SESSION
 from .placeholders import PLACEHOLDERS
 from .sheets import SignInSheetGenerator
+from .transcripts import TrainingTranscriptGenerator
 
 ENTRY_POINT_GROUP = "cursus_xblock.document_generators"
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def generator_classes():
     tenth of a certificate's time), and neither they nor the setting change while a process
     runs, except under ``override_settings``, which clears the cache (``_reset``).
     """
-    classes = {**BUILT_IN, SignInSheetGenerator.kind: SignInSheetGenerator}
+    classes = {
+        **BUILT_IN,
+        SignInSheetGenerator.kind: SignInSheetGenerator,
+        TrainingTranscriptGenerator.kind: TrainingTranscriptGenerator,
+    }
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         try:
             classes[entry_point.name] = entry_point.load()
@@ -115,7 +120,7 @@ def _describe(value, generator):
 def kinds():
     """{value: ``Kind``}, the built-in kinds first in their order, then the others by name."""
     classes = generator_classes()
-    order = [*DocumentKind.values, SignInSheetGenerator.kind]
+    order = [*DocumentKind.values, SignInSheetGenerator.kind, TrainingTranscriptGenerator.kind]
     values = [v for v in order if v in classes] + sorted(v for v in classes if v not in order)
     return {value: _describe(value, classes[value]) for value in values}
 

@@ -27,6 +27,14 @@ SIGN_IN_SHEET = "sign_in_sheet"
 SHEET_PLACEHOLDERS = (
     Placeholder("sheet.filled", _("Whether the sheet shows the attendance recorded (else a blank sheet)"), OWN),
     Placeholder(
+        "sheet.half_days",
+        _(
+            "Whether the séance covers a morning and an afternoon (starts before 12:00, ends after 14:00): "
+            "one signature column per half-day; a signature's signature.half says which (morning or afternoon)"
+        ),
+        OWN,
+    ),
+    Placeholder(
         "participants",
         _(
             "The séance's learners, by name: a list of {full_name, last_name, first_name, attendance, attended, "
@@ -44,8 +52,24 @@ SHEET_PLACEHOLDERS = (
 )
 
 
+#: A séance starting before noon and ending after 14:00 (local time) covers two half-days; a
+#: signature made before 13:00 is the morning's.
+MORNING_ENDS, AFTERNOON_STARTS, MIDDAY = datetime.time(12, 0), datetime.time(14, 0), datetime.time(13, 0)
+
+
+def spans_half_days(event, tz):
+    """Whether the séance needs a signature per half-day: a morning and an afternoon of the same day.
+
+    French training bodies have trainees sign for every half-day; one sheet with a morning and an
+    afternoon column keeps one record per séance (one code, one SHA-256) with both signatures of a
+    learner on one line, which is what an auditor compares.
+    """
+    start, end = timezone.localtime(event.start, tz), timezone.localtime(event.end, tz)
+    return start.date() == end.date() and start.time() < MORNING_ENDS and end.time() > AFTERNOON_STARTS
+
+
 def _blank_signature():
-    return {"image": "", "signed_at": "", "typed_name": ""}
+    return {"image": "", "signed_at": "", "typed_name": "", "half": ""}
 
 
 def _signature(row, tz, language):
@@ -57,6 +81,7 @@ def _signature(row, tz, language):
         "image": "data:image/png;base64," + base64.b64encode(image).decode() if image else "",
         "signed_at": placeholders.moment(row.signed_at, tz, language),
         "typed_name": row.typed_name,
+        "half": "morning" if timezone.localtime(row.signed_at, tz).time() < MIDDAY else "afternoon",
     }
 
 
@@ -151,7 +176,7 @@ class SignInSheetGenerator(GroupDocumentGenerator):
         ]
         return {
             **_frame(session, event, language, issued_at, verification_url, verification_code),
-            "sheet": {"filled": filled},
+            "sheet": {"filled": filled, "half_days": spans_half_days(event, tz)},
             "participants": learners,
             "participants_count": len(learners),
             "trainers": trainers,
@@ -186,7 +211,7 @@ class SignInSheetGenerator(GroupDocumentGenerator):
                 "trainers": "François Dupré",
                 "hours": placeholders._hours(3.5 * 3600, language),
             },
-            "sheet": {"filled": True},
+            "sheet": {"filled": True, "half_days": False},
             "participants": [
                 {
                     "full_name": f"{first} {last}",

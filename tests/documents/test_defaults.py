@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("fr", "en")
 PAIRS = [(kind, language) for kind in DocumentKind.values for language in LANGUAGES]
-#: Every default installed: the four person kinds (assembled from the shared frame) and the sign-in sheets.
-ALL_PAIRS = PAIRS + [("sign_in_sheet", language) for language in LANGUAGES]
+#: Every default installed: the four person kinds (assembled from the shared frame), the sign-in sheets
+#: and the training transcripts.
+ALL_PAIRS = PAIRS + [(kind, language) for kind in ("sign_in_sheet", "training_transcript") for language in LANGUAGES]
 VERSIONED_FIELDS = ("kind", "language", "name", "email_subject", "email_body", "body", "css")
 CERTIFICATES = (DocumentKind.SESSION_CERTIFICATE, DocumentKind.EVENT_CERTIFICATE)
 

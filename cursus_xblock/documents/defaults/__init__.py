@@ -117,6 +117,23 @@ DEFAULTS = [
         "body_file": "sign_in_sheet.en.html",
         "css_file": "sign_in_sheet.css",
     },
+    # A person's training transcript: its own frame too (tables of sessions and certificates).
+    {
+        "kind": "training_transcript",
+        "language": "fr",
+        "name": "Relevé de formation",
+        "email_subject": "",
+        "body_file": "training_transcript.fr.html",
+        "css_file": "training_transcript.css",
+    },
+    {
+        "kind": "training_transcript",
+        "language": "en",
+        "name": "Training transcript",
+        "email_subject": "",
+        "body_file": "training_transcript.en.html",
+        "css_file": "training_transcript.css",
+    },
 ]
 
 #: The stylesheet every default template gets as its ``css``.

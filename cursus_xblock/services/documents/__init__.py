@@ -26,6 +26,7 @@ from .mail import calendar_for, email_document, send_cancellation
 from .records import read_content, site_url, snapshot_dates, verification_url, verify
 from .sheets import session_sign_in_sheets, sign_in_sheet_content, sign_in_sheet_issue, sign_in_sheets_zip
 from .templates import default_template, template_save
+from .transcripts import transcript_issue
 from .zips import selection_download, session_zip_name, zip_documents
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "snapshot_dates",
     "stale_after",
     "template_save",
+    "transcript_issue",
     "verification_url",
     "verify",
     "zip_documents",
