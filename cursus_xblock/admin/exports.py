@@ -10,25 +10,13 @@ import tempfile
 import zipfile
 
 from django.contrib import admin
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from ..selectors import exports
-from ..utils.spreadsheets import CONTENT_TYPES, csv_chunks, xlsx_file
-
-
-def export_response(header, rows, fmt, name):
-    """A download of ``rows`` as ``fmt`` ("csv" or "xlsx") named ``name-YYYYMMDD.fmt``."""
-    filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
-    if fmt == "xlsx":
-        return FileResponse(
-            xlsx_file(header, rows, title=name), as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt]
-        )
-    response = StreamingHttpResponse(csv_chunks(header, rows), content_type=CONTENT_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from ..utils.spreadsheets import csv_chunks, export_response, xlsx_file
 
 
 def _action(reader, fmt, name, description):

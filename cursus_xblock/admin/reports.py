@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET
 from .. import permissions
 from ..models import TrainingReport
 from ..selectors import reports
+from ..utils.spreadsheets import export_response
 from .charts import bar_chart
 from .entries import PageEntryAdmin
-from .exports import export_response
 
 #: Rows a table shows on the page; the export has them all.
 TABLE_ROWS = 100

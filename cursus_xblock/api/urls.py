@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import attendance, catalogue, documents, registrations
+from . import attendance, catalogue, documents, exports, registrations
 from .base import UnknownPathApi
 from .schema import DOCS_ROUTE, SCHEMA_ROUTE, DocsView, SchemaView
 
@@ -44,6 +44,7 @@ operations = [
         "documents/<int:document_id>/download/", documents.DocumentDownloadApi.as_view(), name="api-document-download"
     ),
     path("documents/verify/<str:code>/", documents.DocumentVerifyApi.as_view(), name="api-document-verify"),
+    path("exports/<str:what>/", exports.ExportApi.as_view(), name="api-export"),
 ]
 
 urlpatterns = [

@@ -8,12 +8,15 @@ so 100,000 rows never sit in memory at once. Values stay Python values (datetime
 writers (``utils.spreadsheets``) format them for CSV or XLSX.
 """
 
+import datetime
+
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import permissions
 from ..documents.registry import kind_label
-from ..models import ACTIVE_STATUSES, Attendance, IssuedDocument, Registration, RegistrationStatus, Role
+from ..models import ACTIVE_STATUSES, Attendance, IssuedDocument, Registration, RegistrationStatus, Role, Session
 from ..services.documents.records import verification_url
 from .attendance import attendance_grid
 
@@ -212,3 +215,61 @@ def attendance_rows(session, now=None):
             )
 
     return header, rows()
+
+
+# --- one export, filtered as the command and the API ask -----------------------------------------
+
+#: What can be exported, by name.
+EXPORTS = ("registrations", "roster", "documents", "attendance")
+ONE_SESSION = _("The attendance export is per session: name one session (its code).")
+
+
+class ExportRefused(ValueError):
+    """The filters do not make an export (the attendance of several sessions at once)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def export_rows(what, *, actor=None, course="", session="", status="", start_from=None, start_until=None):
+    """(header, rows) of the export ``what``, narrowed by these filters and to what ``actor`` manages.
+
+    ``actor`` None: everything (a shell). ``start_from`` / ``start_until``: days (dates) the
+    sessions start within, in the site's time zone. ``status``: of registrations only.
+    """
+    prefix = {"registrations": "session__", "roster": "", "documents": "session__", "attendance": ""}[what]
+    lookups = {}
+    if course:
+        lookups[f"{prefix}course__code"] = course
+    if session:
+        lookups[f"{prefix}code"] = session
+    if start_from:
+        lookups[f"{prefix}start__gte"] = _start_of(start_from)
+    if start_until:
+        lookups[f"{prefix}start__lt"] = _start_of(start_until + datetime.timedelta(days=1))
+    if what == "registrations":
+        queryset = Registration.objects.filter(**lookups)
+        if status:
+            queryset = queryset.filter(status=status)
+        if actor is not None:
+            queryset = permissions.registrations_managed_by(actor, queryset)
+        return registration_rows(queryset)
+    if what == "documents":
+        queryset = IssuedDocument.objects.filter(**lookups)
+        if actor is not None:
+            queryset = permissions.documents_managed_by(actor, queryset)
+        return document_rows(queryset)
+    sessions = Session.objects.filter(**lookups)
+    if actor is not None:
+        sessions = permissions.sessions_managed_by(actor, sessions)
+    if what == "roster":
+        return roster_rows(sessions)
+    found = list(sessions[:2])
+    if len(found) != 1:  # a grid's columns are its séances: one session at a time
+        raise ExportRefused(ONE_SESSION)
+    return attendance_rows(found[0])
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))

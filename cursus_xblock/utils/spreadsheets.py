@@ -9,6 +9,7 @@ import csv
 import datetime
 import tempfile
 
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 #: A text cell starting with one of these is a formula to a spreadsheet (CSV injection, OWASP).
@@ -74,3 +75,15 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def export_response(header, rows, fmt, name):
+    """A download of ``rows`` as ``fmt`` ("csv" or "xlsx") named ``name-YYYYMMDD.fmt``."""
+    filename = f"{name}-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        return FileResponse(
+            xlsx_file(header, rows, title=name), as_attachment=True, filename=filename, content_type=CONTENT_TYPES[fmt]
+        )
+    response = StreamingHttpResponse(csv_chunks(header, rows), content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -30,6 +30,7 @@ OPERATIONS = {
     ("get", "/cursus/api/v1/documents/verify/{code}/"),
     ("get", "/cursus/api/v1/events/{event_id}/attendance/"),
     ("post", "/cursus/api/v1/events/{event_id}/attendance/"),
+    ("get", "/cursus/api/v1/exports/{what}/"),
 }
 
 

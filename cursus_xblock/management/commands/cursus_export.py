@@ -7,10 +7,10 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone, translation
+from django.utils import translation
 
 from ... import permissions
-from ...models import IssuedDocument, Registration, RegistrationStatus, Session
+from ...models import RegistrationStatus
 from ...selectors import exports
 from ...utils.spreadsheets import csv_chunks, xlsx_file
 
@@ -40,7 +40,16 @@ class Command(BaseCommand):
         parser.add_argument("--start-until", type=_day, help="Sessions starting on or before this day (YYYY-MM-DD).")
         parser.add_argument("--language", help="Language of the column names and statuses (en, fr).")
 
-    def handle(self, *args, what, format, output, actor, language, **filters):
+    def handle(
+        self, *args, what, format, output, actor, language, course, session, status, start_from, start_until, **options
+    ):
+        filters = {
+            "course": course,
+            "session": session,
+            "status": status,
+            "start_from": start_from,
+            "start_until": start_until,
+        }
         if format == "xlsx" and not output:
             raise CommandError("XLSX needs --output FILE.")
         with translation.override(language or translation.get_language()):
@@ -75,45 +84,7 @@ class Command(BaseCommand):
         return user
 
     def _rows(self, what, actor, filters):
-        prefix = {"registrations": "session__", "roster": "", "documents": "session__", "attendance": ""}[what]
-        lookups = {}
-        if filters["course"]:
-            lookups[f"{prefix}course__code"] = filters["course"]
-        if filters["session"]:
-            lookups[f"{prefix}code"] = filters["session"]
-        if filters["start_from"]:
-            lookups[f"{prefix}start__gte"] = _start_of(filters["start_from"])
-        if filters["start_until"]:
-            lookups[f"{prefix}start__lt"] = _start_of(filters["start_until"] + datetime.timedelta(days=1))
-        if what == "registrations":
-            queryset = Registration.objects.filter(**lookups)
-            if filters["status"]:
-                queryset = queryset.filter(status=filters["status"])
-            if actor is not None:
-                queryset = permissions.registrations_managed_by(actor, queryset)
-            return exports.registration_rows(queryset)
-        if what == "attendance":
-            return self._attendance(actor, lookups)
-        if what == "roster":
-            queryset = Session.objects.filter(**lookups)
-            if actor is not None:
-                queryset = permissions.sessions_managed_by(actor, queryset)
-            return exports.roster_rows(queryset)
-        queryset = IssuedDocument.objects.filter(**lookups)
-        if actor is not None:
-            queryset = permissions.documents_managed_by(actor, queryset)
-        return exports.document_rows(queryset)
-
-    def _attendance(self, actor, lookups):
-        """One session's grid: its séances are its columns, so the filters must name one session."""
-        queryset = Session.objects.filter(**lookups)
-        if actor is not None:
-            queryset = permissions.sessions_managed_by(actor, queryset)
-        sessions = list(queryset[:2])
-        if len(sessions) != 1:
-            raise CommandError("The attendance export is per session: name one with --session CODE.")
-        return exports.attendance_rows(sessions[0])
-
-
-def _start_of(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+        try:
+            return exports.export_rows(what, actor=actor, **filters)
+        except exports.ExportRefused as exc:
+            raise CommandError(str(exc.message)) from exc
