@@ -50,7 +50,9 @@ def big(db):
 
 
 def registrations():
-    return sorted(Registration.objects.values_list("user__username", "session__code", "role", "status", "waiting_order"))
+    return sorted(
+        Registration.objects.values_list("user__username", "session__code", "role", "status", "waiting_order")
+    )
 
 
 def start(big, **options):
