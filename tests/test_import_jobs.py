@@ -161,3 +161,72 @@ def test_a_job_reads_more_rows_than_a_request_but_not_without_bound(big):
         imports.parse(big["content"])
     with pytest.raises(imports.ImportFileError, match="more than 2500 rows"):
         jobs.parse(ImportKind.REGISTRATIONS, big["content"], "hr.csv")
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+ADMIN_IMPORT = "admin:cursus_xblock_registration_import"
+
+
+def admin_client(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100, CURSUS_IMPORT_MAX_ROWS=2000)
+def test_admin_a_large_file_is_dry_run_then_applied_as_jobs_followed_on_their_page(big):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = admin_client(big["manager"])
+    # 3,000 rows: more than a request reads (2,000 here), not more than a job does.
+    response = client.post(reverse(ADMIN_IMPORT), {"file": SimpleUploadedFile("hr.csv", big["content"])})
+    dry = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:cursus_xblock_registration_import_job", args=[dry.pk])
+    assert (dry.dry_run, dry.status, dry.rows_done) == (True, ImportJobStatus.DONE, 3000)
+    assert Registration.objects.count() == 1
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Done: 3000 of 3000 rows." in page
+    assert 'http-equiv="refresh"' not in page
+    assert "Unknown person: 1" in page
+    assert "2500 more rows in the report (CSV)." in page
+    assert "Apply the valid rows only (2 rows have errors and will be left out)." in page
+
+    apply_url = reverse("admin:cursus_xblock_registration_import_job_apply", args=[dry.pk])
+    response = client.post(apply_url, {"allow_errors": "on"})
+    applied = ImportJob.objects.exclude(pk=dry.pk).get()
+    assert response["Location"] == reverse("admin:cursus_xblock_registration_import_job", args=[applied.pk])
+    assert (applied.dry_run, applied.status, applied.allow_errors) == (False, ImportJobStatus.DONE, True)
+    assert Registration.objects.count() == 2998
+
+    report = client.get(reverse("admin:cursus_xblock_registration_import_job_report", args=[applied.pk]))
+    text = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert report["Content-Disposition"].startswith("attachment")
+    assert len(text.splitlines()) == 3001
+
+
+@override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100, CURSUS_USE_CELERY=True)
+def test_admin_a_running_job_page_reloads_itself_and_is_only_its_owners(big):
+    from django.urls import reverse
+
+    job = start(big, allow_errors=True)  # queued: the test's transaction never commits
+    url = reverse("admin:cursus_xblock_registration_import_job", args=[job.pk])
+    page = admin_client(big["manager"]).get(url).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert "Queued: 0 of 3000 rows." in page
+    assert 'role="status"' in page and 'aria-label="Progress of the import"' in page
+
+    other = UserFactory(username="other.manager", is_staff=True)
+    other.user_permissions.add(Permission.objects.get(codename="manage_registrations"))
+    assert admin_client(other).get(url).status_code == 404
+    plain = UserFactory(username="plain.staff", is_staff=True)
+    assert admin_client(plain).get(url).status_code == 403
+    # A job that is not a finished dry run cannot be applied from its page.
+    apply_url = reverse("admin:cursus_xblock_registration_import_job_apply", args=[job.pk])
+    assert admin_client(big["manager"]).post(apply_url).status_code == 404
+    assert ImportJob.objects.count() == 1

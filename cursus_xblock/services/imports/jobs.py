@@ -46,8 +46,8 @@ BROKER_DOWN = _("The import could not be handed to the background workers (%(pro
 
 
 def needs_job(rows):
-    """Whether these parsed rows are too many for a request."""
-    return len(rows) > settings.IMPORT_BACKGROUND_ROWS
+    """Whether these parsed rows are too many for a request (more than a request may even read included)."""
+    return len(rows) > min(settings.IMPORT_BACKGROUND_ROWS, settings.IMPORT_MAX_ROWS)
 
 
 def parse(kind, content, file_name):
