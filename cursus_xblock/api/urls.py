@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import attendance, catalogue, documents, registrations
+from . import attendance, catalogue, documents, imports, registrations
 from .base import UnknownPathApi
 from .schema import DOCS_ROUTE, SCHEMA_ROUTE, DocsView, SchemaView
 
@@ -44,6 +44,9 @@ operations = [
         "documents/<int:document_id>/download/", documents.DocumentDownloadApi.as_view(), name="api-document-download"
     ),
     path("documents/verify/<str:code>/", documents.DocumentVerifyApi.as_view(), name="api-document-verify"),
+    path("imports/registrations/", imports.RegistrationImportApi.as_view(), name="api-import-registrations"),
+    path("imports/sessions/", imports.SessionImportApi.as_view(), name="api-import-sessions"),
+    path("imports/<int:job_id>/", imports.ImportJobApi.as_view(), name="api-import-job"),
 ]
 
 urlpatterns = [

@@ -30,6 +30,9 @@ OPERATIONS = {
     ("get", "/cursus/api/v1/documents/verify/{code}/"),
     ("get", "/cursus/api/v1/events/{event_id}/attendance/"),
     ("post", "/cursus/api/v1/events/{event_id}/attendance/"),
+    ("post", "/cursus/api/v1/imports/registrations/"),
+    ("post", "/cursus/api/v1/imports/sessions/"),
+    ("get", "/cursus/api/v1/imports/{job_id}/"),
 }
 
 
