@@ -1,8 +1,11 @@
 """Issue 18 item 1: a large import runs as a background job, chunk by chunk, with its progress and report."""
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -136,6 +139,15 @@ def test_a_failed_chunk_fails_the_job_with_its_message_and_keeps_the_chunks_befo
     assert len(report) == 1 + 1000
     assert report[-1][:3] == ["1001", "p0999", "BIG-09"]
 
+    # The cause gone, the command resumes it: the chunks that ran are not run again.
+    out = io.StringIO()
+    call_command("cursus_run_import_jobs", job=job.pk, stdout=out)
+    job.refresh_from_db()
+    assert f"Import job {job.pk}: done, 3000/3000 rows." in out.getvalue()
+    assert (job.status, job.error, job.errors) == (ImportJobStatus.DONE, "", 2)
+    assert Registration.objects.count() == 2998
+    assert len(jobs.report_rows(job)) == 3001
+
 
 @override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100)
 def test_a_job_with_errors_applies_nothing_unless_asked(big):
@@ -230,3 +242,24 @@ def test_admin_a_running_job_page_reloads_itself_and_is_only_its_owners(big):
     apply_url = reverse("admin:cursus_xblock_registration_import_job_apply", args=[job.pk])
     assert admin_client(big["manager"]).post(apply_url).status_code == 404
     assert ImportJob.objects.count() == 1
+
+
+@override_settings(CURSUS_IMPORT_MAX_ROWS=2000)
+def test_the_import_command_reads_a_file_larger_than_a_request_does(big, tmp_path):
+    path = tmp_path / "hr.csv"
+    path.write_bytes(big["content"])
+    out = io.StringIO()
+    call_command("cursus_import_registrations", str(path), stdout=out)
+    assert "Registered: 2399" in out.getvalue() and "Dry run: nothing was written." in out.getvalue()
+
+
+@override_settings(CURSUS_BATCH_STALE_MINUTES=0)
+def test_the_run_command_picks_up_a_job_nothing_runs(big):
+    with override_settings(CURSUS_USE_CELERY=True, CURSUS_IMPORT_BACKGROUND_ROWS=100):
+        job = start(big, allow_errors=True)  # its message lost: never published (no commit)
+    out = io.StringIO()
+    call_command("cursus_run_import_jobs", stdout=out)
+    job.refresh_from_db()
+    assert (job.status, job.rows_done) == (ImportJobStatus.DONE, 3000)
+    call_command("cursus_run_import_jobs", stdout=out)
+    assert out.getvalue().endswith("No import job to run.\n")

@@ -116,6 +116,22 @@ def is_stale(job, now=None):
     return (now or timezone.now()) - (job.progress_at or job.created_at) > stale_after()
 
 
+def runnable():
+    """Jobs nothing is running: queued or running without progress for ``CURSUS_BATCH_STALE_MINUTES``
+    (a lost message, a dead worker). For ``cursus_run_import_jobs``."""
+    now = timezone.now()
+    unfinished = ImportJob.objects.filter(status__in=(ImportJobStatus.QUEUED, ImportJobStatus.RUNNING))
+    return [job for job in unfinished.order_by("created_at", "pk") if is_stale(job, now)]
+
+
+def resume(job_id):
+    """Run a failed job again: its chunks that ran are skipped, the others tried (the cause fixed)."""
+    ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.FAILED).update(
+        status=ImportJobStatus.QUEUED, error="", finished_at=None, progress_at=timezone.now()
+    )
+    return run(job_id)
+
+
 def run(job_id, *, max_chunks=None):
     """Run a job's chunks that have not run yet (all, or the next ``max_chunks``), then finish it.
 
