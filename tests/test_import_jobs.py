@@ -204,7 +204,7 @@ def test_admin_a_large_file_is_dry_run_then_applied_as_jobs_followed_on_their_pa
 
     page = client.get(response["Location"]).content.decode()
     assert "Done: 3000 of 3000 rows." in page
-    assert 'http-equiv="refresh"' not in page
+    assert "data-cursus-job-status" not in page  # finished: nothing to follow
     assert "Unknown person: 1" in page
     assert "2500 more rows in the report (CSV)." in page
     assert "Apply the valid rows only (2 rows have errors and will be left out)." in page
@@ -222,20 +222,25 @@ def test_admin_a_large_file_is_dry_run_then_applied_as_jobs_followed_on_their_pa
     assert len(text.splitlines()) == 3001
 
 
-@override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100, CURSUS_USE_CELERY=True)
-def test_admin_a_running_job_page_reloads_itself_and_is_only_its_owners(big):
+@override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100, CURSUS_IMPORT_CHUNK_ROWS=500, CURSUS_USE_CELERY=True)
+def test_admin_a_running_job_page_follows_its_progress_and_is_only_its_owners(big):
     from django.urls import reverse
 
     job = start(big, allow_errors=True)  # queued: the test's transaction never commits
     url = reverse("admin:cursus_xblock_registration_import_job", args=[job.pk])
     page = admin_client(big["manager"]).get(url).content.decode()
-    assert '<meta http-equiv="refresh" content="3">' in page
+    status_url = reverse("admin:cursus_xblock_registration_import_job_status", args=[job.pk])
+    assert f'<div role="status" data-cursus-job-status="{status_url}">' in page  # followed by import_job.js
     assert "Queued: 0 of 3000 rows." in page
-    assert 'role="status"' in page and 'aria-label="Progress of the import"' in page
+    assert 'aria-label="Progress of the import"' in page
+    jobs.run(job.pk, max_chunks=1)
+    status = admin_client(big["manager"]).get(status_url).json()
+    assert status == {"status": "running", "text": "In progress: 500 of 3000 rows.", "percent": 17, "finished": False}
 
     other = UserFactory(username="other.manager", is_staff=True)
     other.user_permissions.add(Permission.objects.get(codename="manage_registrations"))
     assert admin_client(other).get(url).status_code == 404
+    assert admin_client(other).get(status_url).status_code == 404
     plain = UserFactory(username="plain.staff", is_staff=True)
     assert admin_client(plain).get(url).status_code == 403
     # A job that is not a finished dry run cannot be applied from its page.

@@ -9,7 +9,7 @@ dry run or of the apply) are downloaded the same way.
 from django import forms
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -51,6 +51,15 @@ class SessionUploadForm(forms.Form):
             "A row with a séance name is a séance of the session of its code. Dates such as 2026-09-14 09:00 are "
             "in the row's time zone. The first row names the columns, in French or English."
         ),
+    )
+
+
+def job_status_text(job):
+    return interpolate(
+        gettext("%(status)s: %(done)s of %(total)s rows."),
+        status=job.get_status_display(),
+        done=job.rows_done,
+        total=job.rows_total,
     )
 
 
@@ -102,6 +111,11 @@ class ImportMixin:
                 "import/jobs/<int:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="%s_%s_import_job" % info,
+            ),
+            path(
+                "import/jobs/<int:job_id>/status/",
+                self.admin_site.admin_view(self.import_job_status_view),
+                name="%s_%s_import_job_status" % info,
             ),
             path(
                 "import/jobs/<int:job_id>/apply/",
@@ -223,6 +237,8 @@ class ImportMixin:
                 **self.admin_site.each_context(request),
                 "job": job,
                 "refresh": not job.finished,
+                "status_text": job_status_text(job),
+                "status_url": reverse("admin:%s_%s_import_job_status" % info, args=[job.pk]),
                 "report_header": report[:1] and report[0],
                 "report_rows": report[1 : JOB_PAGE_ROWS + 1],
                 "report_more": max(len(report) - 1 - JOB_PAGE_ROWS, 0),
@@ -235,6 +251,13 @@ class ImportMixin:
                 "opts": self.model._meta,
                 "has_view_permission": self.has_view_permission(request),
             },
+        )
+
+    def import_job_status_view(self, request, job_id):
+        """The job's progress as JSON, for its page's polling (changes nothing)."""
+        job = self._job(request, job_id)
+        return JsonResponse(
+            {"status": job.status, "text": job_status_text(job), "percent": job.percent, "finished": job.finished}
         )
 
     def import_job_apply_view(self, request, job_id):
