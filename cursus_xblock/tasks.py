@@ -50,8 +50,10 @@ if shared_task is not None:
 
     # One import job (``services.imports.jobs``): its chunks already run are skipped, so a
     # redelivered message is harmless. The name is the one queued messages carry.
-    @shared_task(bind=True, name="cursus_xblock.run_import_job", ignore_result=True, acks_late=True)
+    @shared_task(bind=True, name="cursus_xblock.run_import_job", ignore_result=True, acks_late=True, max_retries=None)
     def run_import_job(self, job_id):
         from .services.imports import jobs
 
-        jobs.run(job_id)
+        job = jobs.run(job_id)
+        if getattr(job, "busy", False):  # a duplicate while another run works: look again once it would be stale
+            raise self.retry(countdown=jobs.stale_after().total_seconds() + 1)

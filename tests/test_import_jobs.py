@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from cursus_xblock.models import ImportJob, ImportJobStatus, ImportKind, Registration, RegistrationStatus, Role
 from cursus_xblock.services.imports import jobs
@@ -268,3 +269,18 @@ def test_the_run_command_picks_up_a_job_nothing_runs(big):
     assert (job.status, job.rows_done) == (ImportJobStatus.DONE, 3000)
     call_command("cursus_run_import_jobs", stdout=out)
     assert out.getvalue().endswith("No import job to run.\n")
+
+
+@override_settings(CURSUS_IMPORT_BACKGROUND_ROWS=100, CURSUS_IMPORT_CHUNK_ROWS=500, CURSUS_USE_CELERY=True)
+def test_a_duplicate_delivery_leaves_a_live_run_alone_and_a_stale_one_is_taken_over(big, settings):
+    job = start(big, allow_errors=True)
+    jobs.run(job.pk, max_chunks=1)
+    # Another run holds the job and made progress just now: a second delivery does nothing.
+    ImportJob.objects.filter(pk=job.pk).update(run_token="another-run", progress_at=timezone.now())
+    again = jobs.run(job.pk)
+    assert again.busy and again.rows_done == 500 and Registration.objects.count() == 498
+    # That run died (no progress for longer than CURSUS_BATCH_STALE_MINUTES): the next one takes over.
+    settings.CURSUS_BATCH_STALE_MINUTES = 0
+    job = jobs.run(job.pk)
+    assert (job.status, job.rows_done, job.run_token) == (ImportJobStatus.DONE, 3000, "")
+    assert Registration.objects.count() == 2998

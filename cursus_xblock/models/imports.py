@@ -62,6 +62,9 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(_("started on"), null=True, blank=True)
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    # Who runs it now (empty: nobody, e.g. between two runs): a run writes only while the job
+    # carries its token, so a duplicate delivery leaves a live run alone and a stale one is taken over.
+    run_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

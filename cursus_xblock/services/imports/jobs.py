@@ -18,6 +18,7 @@ again skips them.
 import csv
 import io
 import logging
+import uuid
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -138,20 +139,37 @@ def run(job_id, *, max_chunks=None):
     Safe to call again (a redelivered task, a resumed job): chunks that ran are skipped, and a
     chunk another run is doing makes this one stop.
     """
+    token = uuid.uuid4().hex
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.finished:
             return job
-        job.status, job.progress_at = ImportJobStatus.RUNNING, timezone.now()
+        if job.run_token and not is_stale(job):
+            job.busy = True  # another run is at it and making progress
+            return job
+        job.status, job.progress_at, job.run_token = ImportJobStatus.RUNNING, timezone.now(), token
         job.started_at = job.started_at or job.progress_at
-        job.save(update_fields=["status", "progress_at", "started_at"])
+        job.save(update_fields=["status", "progress_at", "started_at", "run_token"])
+    job.run_token = token
     with translation.override(job.language or None):
         try:
             _run(job, max_chunks)
+        except _TakenOver:
+            pass
         except Exception as exc:  # the job's failure, told on its page; what ran is kept
             logger.exception("Import job %s failed", job_id)
             _finish(job, status=ImportJobStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
     return ImportJob.objects.get(pk=job_id)
+
+
+class _TakenOver(Exception):
+    """Another run took the job over (it thought this one dead): this one stops writing."""
+
+
+def _mine(job):
+    """Lock the job for this run's chunk; ``_TakenOver`` when another run holds it now."""
+    if not ImportJob.objects.select_for_update().filter(pk=job.pk, run_token=job.run_token).exists():
+        raise _TakenOver
 
 
 def _run(job, max_chunks):
@@ -177,10 +195,13 @@ def _run(job, max_chunks):
         if index in done:
             continue
         if max_chunks is not None and ran >= max_chunks:
+            # Stopped on purpose: nobody runs it until the next run.
+            ImportJob.objects.filter(pk=job.pk, run_token=job.run_token).update(run_token="")
             return
         try:
             with transaction.atomic():
-                # Written first: a second run of the same chunk waits on it, then stops (unique).
+                _mine(job)
+                # Also guarded by the unique chunk: a run taken over mid-chunk cannot write it twice.
                 record = ImportJobChunk.objects.create(job=job, index=index)
                 if job.dry_run:
                     result = service.plan(chunk, actor=job.actor)
@@ -194,7 +215,7 @@ def _run(job, max_chunks):
                 )
         except IntegrityError:
             if ImportJobChunk.objects.filter(job=job, index=index).exists():
-                return  # another run did this chunk: it carries on
+                raise _TakenOver from None  # another run did this chunk: it carries on
             raise
         ran += 1
     _finish(job, status=ImportJobStatus.DONE)
@@ -214,15 +235,16 @@ def _finish(job, *, status, error="", rows=None, errors=None):
     report = files.report_csv(SERVICES[job.kind].REPORT_HEADER, rows)
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.finished:
-            return
+        if locked.finished or locked.run_token != job.run_token:
+            return  # finished, or taken over by another run
         if locked.report:
             locked.report.delete(save=False)
         locked.report.save(f"report-{job.pk}.csv", ContentFile(report.encode("utf-8")), save=False)
         locked.status, locked.error, locked.finished_at = status, error, timezone.now()
         locked.counts = [[label, number] for label, number in counts.items()]
+        locked.run_token = ""
         locked.errors = errors
-        locked.save(update_fields=["report", "status", "error", "finished_at", "counts", "errors"])
+        locked.save(update_fields=["report", "status", "error", "finished_at", "counts", "errors", "run_token"])
 
 
 def report_rows(job):
