@@ -66,10 +66,17 @@ DEFAULTS = {
     # Seconds a template may take to render, and its PDF to be made (by a worker process killed
     # when it overruns). 0: no limit, and WeasyPrint runs in the calling process.
     "RENDER_TIMEOUT": 30,
-    # Largest registrations file (bytes) and most rows an import reads; past them the file is refused
-    # whole. Larger files would need a background job, which the import does not have yet.
+    # Largest import file (bytes), and most rows an import reads during a request; past them the
+    # file is refused whole.
     "IMPORT_MAX_BYTES": 5_000_000,
     "IMPORT_MAX_ROWS": 10_000,
+    # A file of more rows than this is dry-run and applied as a background job (ImportJob: Celery
+    # when present, else during the request, chunk by chunk), followed on a progress page.
+    "IMPORT_BACKGROUND_ROWS": 1_000,
+    # Most rows a background import job reads (its file still within IMPORT_MAX_BYTES).
+    "IMPORT_JOB_MAX_ROWS": 100_000,
+    # Rows per chunk of a job (one transaction each; a session's rows are never split).
+    "IMPORT_CHUNK_ROWS": 500,
     # Site default of each automatic notification, {trigger: False} to turn one off (a course, then
     # a session, may say otherwise in the admin). Triggers: registered, waiting, promoted, pending,
     # validated, refused, unregistered, unregistered_self, session_cancelled, details_changed,

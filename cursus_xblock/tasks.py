@@ -47,3 +47,13 @@ if shared_task is not None:
         row = notifications.deliver(notification_id)
         if row is not None and row.status == NotificationStatus.FAILED and row.next_attempt_at is not None:
             raise self.retry(countdown=max((row.next_attempt_at - timezone.now()).total_seconds(), 1))
+
+    # One import job (``services.imports.jobs``): its chunks already run are skipped, so a
+    # redelivered message is harmless. The name is the one queued messages carry.
+    @shared_task(bind=True, name="cursus_xblock.run_import_job", ignore_result=True, acks_late=True, max_retries=None)
+    def run_import_job(self, job_id):
+        from .services.imports import jobs
+
+        job = jobs.run(job_id)
+        if getattr(job, "busy", False):  # a duplicate while another run works: look again once it would be stale
+            raise self.retry(countdown=jobs.stale_after().total_seconds() + 1)

@@ -341,3 +341,130 @@ ATTENDANCE_ERRORS = {
         ("not_registered", "Not confirmed learners of this event: hugo.moreau."),
     ],
 }
+
+
+# --- imports ----------------------------------------------------------------------------------------
+
+_IMPORT_HEADER = ["line", "person", "session", "role", "result", "position", "message"]
+IMPORT_REPORT = {
+    "dry_run": True,
+    "applied": False,
+    "rows_total": 2,
+    "errors": 1,
+    "counts": [{"label": "Registered", "count": 1}, {"label": "Unknown person", "count": 1}],
+    "header": _IMPORT_HEADER,
+    "rows": [
+        {
+            "line": 2,
+            "result": "registered",
+            "ok": True,
+            "cells": ["2", "eloise.lefevre", "SST-2026-06", "apprenant", "Registered", "", ""],
+        },
+        {
+            "line": 3,
+            "result": "unknown_person",
+            "ok": False,
+            "cells": [
+                "3",
+                "nobody@example.org",
+                "SST-2026-06",
+                "learner",
+                "Unknown person",
+                "",
+                "No person has this username or e-mail address.",
+            ],
+        },
+    ],
+}
+IMPORT_JOB_VALUE = {
+    "id": 7,
+    "kind": "registrations",
+    "status": "running",
+    "url": "/cursus/api/v1/imports/7/",
+    "file_name": "rh-septembre.csv",
+    "dry_run": False,
+    "allow_errors": True,
+    "rows_total": 2000,
+    "rows_done": 500,
+    "percent": 25,
+    "errors": 0,
+    "error": "",
+    "counts": [],
+    "created_at": "2026-09-01T08:00:00Z",
+    "finished_at": None,
+    "header": [],
+    "report": [],
+}
+_IMPORT_REQUEST = OpenApiExample(
+    "A dry run",
+    value={"file": "registrations.csv", "dry_run": True, "allow_errors": False},
+    request_only=True,
+    media_type="multipart/form-data",
+)
+IMPORT_REGISTRATIONS = [
+    _IMPORT_REQUEST,
+    OpenApiExample("The report of every row", value=IMPORT_REPORT, response_only=True, status_codes=["200"]),
+    OpenApiExample("A large file: a job", value=IMPORT_JOB_VALUE, response_only=True, status_codes=["202"]),
+]
+IMPORT_SESSIONS = [
+    _IMPORT_REQUEST,
+    OpenApiExample(
+        "The report of every row",
+        value={
+            **IMPORT_REPORT,
+            "errors": 0,
+            "rows_total": 1,
+            "counts": [{"label": "Would create the session", "count": 1}],
+            "header": ["line", "course", "session", "séance", "start", "end", "result", "message"],
+            "rows": [
+                {
+                    "line": 2,
+                    "result": "create",
+                    "ok": True,
+                    "cells": [
+                        "2",
+                        "SST-01",
+                        "SST-2026-09",
+                        "",
+                        "2026-09-14 09:00",
+                        "2026-09-15 17:00",
+                        "Would create the session",
+                        "",
+                    ],
+                }
+            ],
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "A large file: a job",
+        value={**IMPORT_JOB_VALUE, "kind": "sessions"},
+        response_only=True,
+        status_codes=["202"],
+    ),
+]
+IMPORT_JOB = [
+    OpenApiExample(
+        "Done",
+        value={
+            **IMPORT_JOB_VALUE,
+            "status": "done",
+            "rows_total": 1,
+            "rows_done": 1,
+            "percent": 100,
+            "counts": [{"label": "Registered", "count": 1}],
+            "finished_at": "2026-09-01T08:03:00Z",
+            "header": _IMPORT_HEADER,
+            "report": [["2", "eloise.lefevre", "SST-2026-06", "apprenant", "Registered", "", ""]],
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+]
+IMPORT_ERRORS = {
+    400: [
+        ("invalid_file", "The file needs a column for the person (username or e-mail), the session code and the role.")
+    ],
+    409: [("import_has_errors", "1 rows have errors: correct the file, or apply its valid rows only.")],
+}

@@ -74,6 +74,9 @@ CODES = {
     "file_missing": "The stored file of this document is gone (404).",
     "event_not_started": "Attendance other than unknown before the séance starts (409).",
     "not_registered": "Not a confirmed learner of this séance (409): nothing was recorded.",
+    "invalid_file": "The import file cannot be read: format, size, columns or rows (400); nothing was planned.",
+    "import_has_errors": "Rows of the import file have errors and allow_errors was not given (409): nothing "
+    "was written.",
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from . import attendance, catalogue, documents, exports, registrations
+from . import attendance, catalogue, documents, exports, imports, registrations
 from .base import UnknownPathApi
 from .schema import DOCS_ROUTE, SCHEMA_ROUTE, DocsView, SchemaView
 
@@ -45,6 +45,9 @@ operations = [
     ),
     path("documents/verify/<str:code>/", documents.DocumentVerifyApi.as_view(), name="api-document-verify"),
     path("exports/<str:what>/", exports.ExportApi.as_view(), name="api-export"),
+    path("imports/registrations/", imports.RegistrationImportApi.as_view(), name="api-import-registrations"),
+    path("imports/sessions/", imports.SessionImportApi.as_view(), name="api-import-sessions"),
+    path("imports/<int:job_id>/", imports.ImportJobApi.as_view(), name="api-import-job"),
 ]
 
 urlpatterns = [

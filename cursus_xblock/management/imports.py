@@ -14,6 +14,8 @@ class ImportCommand(BaseCommand):
     imports = None
     #: What ``--apply`` writes, for its help ("the registrations").
     written = ""
+    #: Most rows read: a command is not bound by a request's time (``IMPORT_JOB_MAX_ROWS``); None: ``IMPORT_MAX_ROWS``.
+    max_rows = None
     #: What ``--actor`` is recorded as.
     actor_help = "Username recorded as who made the changes; limits the import to the organizations they manage."
 
@@ -46,7 +48,12 @@ class ImportCommand(BaseCommand):
         imports = self.imports
         try:
             with open(file, "rb") as handle:
-                rows = imports.parse(handle.read(), file)
+                content = handle.read()
+                rows = (
+                    imports.parse(content, file, max_rows=self.max_rows)
+                    if self.max_rows
+                    else imports.parse(content, file)
+                )
             if apply:
                 result = imports.apply(rows, actor=actor, allow_errors=allow_errors, **scope)
             else:

@@ -9,6 +9,7 @@ from .documents import (
     DocumentTemplateVersion,
     IssuedDocument,
 )
+from .imports import ImportJob, ImportJobChunk, ImportJobStatus, ImportKind
 from .notifications import (
     Notification,
     NotificationStatus,
@@ -45,6 +46,10 @@ from .training import (
 )
 
 __all__ = [
+    "ImportJob",
+    "ImportJobChunk",
+    "ImportJobStatus",
+    "ImportKind",
     "AbsenceEvidence",
     "Signature",
     "SignatureRole",

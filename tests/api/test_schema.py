@@ -31,6 +31,9 @@ OPERATIONS = {
     ("get", "/cursus/api/v1/events/{event_id}/attendance/"),
     ("post", "/cursus/api/v1/events/{event_id}/attendance/"),
     ("get", "/cursus/api/v1/exports/{what}/"),
+    ("post", "/cursus/api/v1/imports/registrations/"),
+    ("post", "/cursus/api/v1/imports/sessions/"),
+    ("get", "/cursus/api/v1/imports/{job_id}/"),
 }
 
 

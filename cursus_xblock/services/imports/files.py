@@ -83,16 +83,16 @@ def positions(header, columns):
     return found
 
 
-def data_lines(rows):
-    """(line number, cells) of the rows that are not blank, at most ``IMPORT_MAX_ROWS`` of them."""
+def data_lines(rows, max_rows=None):
+    """(line number, cells) of the rows that are not blank, at most ``max_rows`` of them
+    (``IMPORT_MAX_ROWS``, what a request may read; a background job reads more)."""
+    max_rows = max_rows or settings.IMPORT_MAX_ROWS
     count = 0
     for line, values in enumerate(rows, start=2):
         if not any(str(v).strip() for v in values if v is not None):
             continue
-        if count >= settings.IMPORT_MAX_ROWS:
-            raise ImportFileError(
-                interpolate(_("The file has more than %(rows)s rows."), rows=settings.IMPORT_MAX_ROWS)
-            )
+        if count >= max_rows:
+            raise ImportFileError(interpolate(_("The file has more than %(rows)s rows."), rows=max_rows))
         count += 1
         yield line, values
 

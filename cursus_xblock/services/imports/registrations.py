@@ -150,8 +150,9 @@ ROLES = {
 }
 
 
-def parse(content, filename=""):
-    """[ImportRow] of a CSV or XLSX file's bytes; ``ImportFileError`` when it cannot be read."""
+def parse(content, filename="", max_rows=None):
+    """[ImportRow] of a CSV or XLSX file's bytes; ``ImportFileError`` when it cannot be read
+    (or has more than ``max_rows`` rows, by default ``IMPORT_MAX_ROWS``)."""
     header, table = files.table(content, filename)
     positions = files.positions(header, COLUMNS)
     missing = [key for key in REQUIRED if key not in positions]
@@ -173,7 +174,7 @@ def parse(content, filename=""):
             role_text=cell(values, "role"),
             reason=cell(values, "reason"),
         )
-        for line, values in files.data_lines(table)
+        for line, values in files.data_lines(table, max_rows)
     ]
 
 

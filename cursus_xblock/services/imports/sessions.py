@@ -200,8 +200,9 @@ def _text(value):
     return str(value).strip()
 
 
-def parse(content, filename=""):
-    """[SessionRow] of a CSV or XLSX file's bytes; ``ImportFileError`` when it cannot be read."""
+def parse(content, filename="", max_rows=None):
+    """[SessionRow] of a CSV or XLSX file's bytes; ``ImportFileError`` when it cannot be read
+    (or has more than ``max_rows`` rows, by default ``IMPORT_MAX_ROWS``)."""
     header, table = files.table(content, filename)
     positions = files.positions(header, COLUMNS)
     if any(key not in positions for key in REQUIRED):
@@ -227,7 +228,7 @@ def parse(content, filename=""):
             capacity_text=cell(values, "capacity"),
             trainers_text=cell(values, "trainers"),
         )
-        for line, values in files.data_lines(table)
+        for line, values in files.data_lines(table, max_rows)
     ]
 
 
