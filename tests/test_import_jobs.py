@@ -284,3 +284,24 @@ def test_a_duplicate_delivery_leaves_a_live_run_alone_and_a_stale_one_is_taken_o
     job = jobs.run(job.pk)
     assert (job.status, job.rows_done, job.run_token) == (ImportJobStatus.DONE, 3000, "")
     assert Registration.objects.count() == 2998
+
+
+@pytest.mark.parametrize("notify", [True, False])
+def test_a_job_applied_without_notifying_tells_nobody(big, notify):
+    """« Do not notify » travels with the job: a Celery worker has no request to read it from."""
+    from cursus_xblock.models import Notification
+
+    rows = imports.parse(big["content"], "big.csv")
+    job = jobs.start(
+        kind=ImportKind.REGISTRATIONS,
+        content=big["content"],
+        file_name="big.csv",
+        rows_total=len(rows),
+        actor=big["manager"],
+        allow_errors=True,
+        notify=notify,
+    )
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.DONE
+    assert Registration.objects.count() > 2900
+    assert Notification.objects.exists() is notify
