@@ -210,6 +210,11 @@ def trains(user, session):
     ).exists()
 
 
+def sees_import_job(user, job):
+    """An import job holds a whole file of people: only who asked for it reads it (and superusers)."""
+    return user.is_superuser or job.actor_id == user.pk
+
+
 def takes_attendance(user, session):
     """Who records a session's attendance: its training managers and its confirmed trainers."""
     return manages(user, session) or trains(user, session)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from .. import permissions
 from ..conf import settings
 from ..models import ImportJob, ImportJobStatus, ImportKind
 from ..services.history import notifying
@@ -226,7 +227,7 @@ class ImportMixin:
         """The job, for whoever may import and asked for it (a superuser sees every job); else 404."""
         self._check_import_permission(request)
         job = ImportJob.objects.filter(pk=job_id, kind=self.job_kind).first()
-        if job is None or not (request.user.is_superuser or job.actor_id == request.user.pk):
+        if job is None or not permissions.sees_import_job(request.user, job):
             raise Http404
         return job
 

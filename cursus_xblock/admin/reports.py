@@ -145,36 +145,28 @@ class Report:
                     _number(row.rate),
                 ]
             )
+        header = [
+            _("Session code"),
+            _("Session"),
+            _("Course code"),
+            _("Start"),
+            _("Capacity"),
+            _("Confirmed"),
+            _("Pending validation"),
+            _("Waiting list"),
+            _("Fill rate (%)"),
+        ]
         return Figure(
             key="fill",
             title=_("Fill rate per session"),
-            header=[
-                _("Session code"),
-                _("Session"),
-                _("Course code"),
-                _("Start"),
-                _("Capacity"),
-                _("Confirmed"),
-                _("Pending validation"),
-                _("Waiting list"),
-                _("Fill rate (%)"),
-            ],
+            header=header,
             rows=raw,
             shown=shown,
             labels=[row.session.name for row in rows],
             values=[row.rate for row in rows],
             unit="%",
             help=_("Learners holding a seat (confirmed or pending validation) out of the capacity."),
-            shown_header=[
-                _("Session"),
-                _("Course code"),
-                _("Start"),
-                _("Capacity"),
-                _("Confirmed"),
-                _("Pending validation"),
-                _("Waiting list"),
-                _("Fill rate (%)"),
-            ],
+            shown_header=header[1:],  # the page joins the code to the session's name
         )
 
     def events(self):

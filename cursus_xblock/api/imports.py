@@ -257,8 +257,6 @@ class ImportJobApi(ApiView):
     )
     def get(self, request, job_id):
         job = ImportJob.objects.filter(pk=job_id).first() if 0 < job_id <= MAX_ID else None
-        if job is None or not (request.user.is_superuser or job.actor_id == request.user.pk):
-            raise NotFound(NOT_FOUND)
-        if not permissions.is_training_manager(request.user):  # pragma: no cover (the permission class)
+        if job is None or not permissions.sees_import_job(request.user, job):
             raise NotFound(NOT_FOUND)
         return Response(ImportJobSerializer(job).data)
